@@ -1,0 +1,249 @@
+"""The command line: list the suite, run a model through it, prove the suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from wwabench import __version__
+from wwabench.models import UnknownModel, resolve
+from wwabench.models.builtin import ScriptError
+from wwabench.runner import Episode, Run, run_suite
+from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
+from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite
+
+app = typer.Typer(
+    help="wwabench: run any LLM as a coding agent through sandboxed rounds of real work.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+Unisolated = Annotated[
+    bool,
+    typer.Option(
+        "--unisolated",
+        help="Run agent commands directly on this machine, without a sandbox (unsafe).",
+    ),
+]
+SuiteOpt = Annotated[Path, typer.Option("--suite", help="Directory of task directories.")]
+TaskOpt = Annotated[
+    list[str] | None, typer.Option("--task", "-t", help="Only this task (repeatable).")
+]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Episodes run at once.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(2)
+
+
+def _load(suite: Path, only: list[str] | None) -> list[Task]:
+    try:
+        tasks = load_suite(suite)
+    except TaskError as exc:
+        raise _fail(str(exc)) from exc
+    if only:
+        unknown = set(only) - {t.id for t in tasks}
+        if unknown:
+            raise _fail(f"no such task(s): {', '.join(sorted(unknown))}")
+        tasks = [t for t in tasks if t.id in only]
+    return tasks
+
+
+def _factory(unisolated: bool) -> SandboxFactory:
+    try:
+        factory = default_factory(unisolated=unisolated)
+    except SandboxUnavailable as exc:
+        raise _fail(str(exc)) from exc
+    if unisolated:
+        console.print("[bold yellow]warning:[/] running UNISOLATED: commands act on this machine")
+    return factory
+
+
+def _run_with_progress(
+    tasks: list[Task],
+    spec: str,
+    seeds: list[int],
+    factory: SandboxFactory,
+    out: Path | None,
+    jobs: int,
+) -> Run:
+    try:
+        provider = resolve(spec)
+    except (UnknownModel, ScriptError) as exc:
+        raise _fail(str(exc)) from exc
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task(spec, total=len(tasks) * len(seeds), last="")
+
+        def done(ep: Episode) -> None:
+            progress.update(bar, advance=1, last=f"{ep.task} seed {ep.seed}: {ep.score:.1f}")
+
+        return run_suite(tasks, provider, seeds, factory, out, jobs=jobs, on_episode=done)
+
+
+def _results_table(run: Run) -> Table:
+    table = Table(title=f"{run.model}  (run {run.id})")
+    for col in (
+        "round",
+        "category",
+        "score",
+        "correct",
+        "effic.",
+        "steps",
+        "ref",
+        "failed",
+        "wrong",
+        "stop",
+        "s",
+    ):
+        table.add_column(col, justify="left" if col in ("round", "category", "stop") else "right")
+    by_task: dict[str, list[Episode]] = {}
+    for ep in run.episodes:
+        by_task.setdefault(ep.task, []).append(ep)
+    for task, eps in by_task.items():
+        ok = [e for e in eps if e.status == "ok"]
+        errors = len(eps) - len(ok)
+        if not ok:
+            table.add_row(task, eps[0].category, "[red]error", *[""] * 7, eps[0].error[:40], "")
+            continue
+
+        def mean(xs: list[float]) -> float:
+            return sum(xs) / len(xs)
+
+        table.add_row(
+            task,
+            eps[0].category,
+            f"{mean([e.score for e in ok]):.1f}",
+            f"{mean([e.correctness for e in ok]):.2f}",
+            f"{mean([e.efficiency for e in ok]):.2f}",
+            f"{mean([e.agent.steps for e in ok]):.1f}",
+            str(ok[0].reference_steps),
+            str(sum(e.agent.failed_calls for e in ok)),
+            str(sum(e.agent.wrong_commands for e in ok)),
+            ",".join(sorted({e.agent.stop for e in ok})) + (f" +{errors} err" if errors else ""),
+            f"{mean([e.seconds for e in ok]):.2f}",
+        )
+    return table
+
+
+def _print_summary(run: Run) -> None:
+    score, categories = run.summary()
+    console.print(_results_table(run))
+    cats = "  ".join(f"{c} {s:.1f}" for c, s in categories.items())
+    errors = len(run.episodes) - len(run.scored)
+    console.print(
+        f"[bold]score {score:.1f}[/] over {len({e.task for e in run.scored})} rounds, "
+        f"{len(run.seeds)} trial(s), {len(run.scored)} episodes"
+        + (f" ([red]{errors} infrastructure errors excluded[/])" if errors else "")
+        + f" in {run.seconds:.1f} s\n{cats}"
+    )
+
+
+@app.command()
+def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
+    """List the rounds of the suite."""
+    table = Table(title=f"wwabench suite ({suite})")
+    for col in ("id", "category", "title", "ref steps", "checks", "max steps"):
+        table.add_column(col)
+    for t in _load(suite, None):
+        table.add_row(
+            t.id,
+            t.category,
+            t.title,
+            str(t.reference_steps),
+            str(len(t.checks)),
+            str(t.limits.max_steps),
+        )
+    console.print(table)
+
+
+@app.command()
+def run(
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="oracle, null or scripted:<file>.")
+    ] = "oracle",
+    trials: Annotated[int, typer.Option(min=1, help="Trials per round (seeds).")] = 1,
+    seed: Annotated[int, typer.Option(help="First seed; trial k uses seed + k.")] = 0,
+    jobs: JobsOpt = 2,
+    out: Annotated[Path, typer.Option(help="Where runs are written.")] = Path("runs"),
+    task: TaskOpt = None,
+    suite: SuiteOpt = SUITE_DIR,
+    unisolated: Unisolated = False,
+) -> None:
+    """Run a model through the suite and write results.json and transcripts."""
+    factory = _factory(unisolated)
+    selected = _load(suite, task)
+    seeds = [seed + k for k in range(trials)]
+    result = _run_with_progress(selected, model, seeds, factory, out, jobs)
+    _print_summary(result)
+    console.print(f"results: {out / result.id / 'results.json'}")
+
+
+@app.command()
+def validate(
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds per task.")] = 3,
+    jobs: JobsOpt = 2,
+    task: TaskOpt = None,
+    suite: SuiteOpt = SUITE_DIR,
+    unisolated: Unisolated = False,
+) -> None:
+    """Prove the suite: the oracle scores 100 and the null agent 0 on every round and seed."""
+    factory = _factory(unisolated)
+    selected = _load(suite, task)
+    seed_list = list(range(seeds))
+    problems = []
+    for spec, want in (("oracle", 100.0), ("null", 0.0)):
+        result = _run_with_progress(selected, spec, seed_list, factory, None, jobs)
+        for ep in result.episodes:
+            if ep.status != "ok":
+                problems.append(f"{spec} {ep.task} seed {ep.seed}: {ep.error}")
+            elif abs(ep.score - want) > 1e-9:
+                failed = [c.name for c in ep.checks if c.passed == (spec == "null")]
+                problems.append(
+                    f"{spec} {ep.task} seed {ep.seed}: score {ep.score:.1f}, want {want:.0f}"
+                    + (
+                        f"; checks {'passing' if spec == 'null' else 'failing'}: {failed}"
+                        if failed
+                        else ""
+                    )
+                    + f" (steps {ep.agent.steps}, wrong {ep.agent.wrong_commands},"
+                    f" failed {ep.agent.failed_calls})"
+                )
+            elif spec == "oracle":
+                declared = next(t for t in selected if t.id == ep.task).reference_failures
+                if ep.agent.wrong_commands != declared:
+                    problems.append(
+                        f"oracle {ep.task} seed {ep.seed}: {ep.agent.wrong_commands} failing "
+                        f"command(s), solution.toml declares {declared} (`fails = true`)"
+                    )
+        console.print(f"{spec}: {len(result.episodes)} episodes in {result.seconds:.1f} s")
+    if problems:
+        for p in problems:
+            console.print(f"[red]FAIL[/] {p}")
+        raise typer.Exit(1)
+    console.print(
+        f"[green]suite valid[/]: {len(selected)} tasks x {seeds} seeds, oracle 100 and null 0"
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the harness version."""
+    console.print(__version__)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,98 @@
+"""Agents that need no language model: they prove the suite and test the harness.
+
+- `oracle` replays each task's reference solution, one call per turn, then submits.
+- `null` submits at once.
+- `scripted:<file>` replays a file of turns (JSON list, JSON lines, or TOML with
+  `[[step]]` like a solution.toml) and then submits: for tests and for reproducing a
+  transcript. A turn is `{"tool": name, "args": {...}}`, `{"calls": [...]}` for
+  several calls, or `{"text": "..."}` for a turn without a call.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from wwabench.models import Message, Turn
+from wwabench.tasks import Variant
+from wwabench.tools import ToolCall
+
+SUBMIT = "submit"
+
+
+class ScriptError(ValueError):
+    pass
+
+
+class _Replay:
+    def __init__(self, turns: list[dict[str, Any]]) -> None:
+        self._turns: Iterator[dict[str, Any]] = iter(turns)
+        self._ids = count(1)
+
+    def _call(self, name: str, args: dict[str, Any]) -> ToolCall:
+        return ToolCall(id=f"call_{next(self._ids)}", name=name, arguments=args)
+
+    def generate(self, messages: list[Message], tools: list[dict[str, Any]]) -> Turn:
+        turn = next(self._turns, None)
+        if turn is None:
+            return Turn(text="", tool_calls=(self._call(SUBMIT, {}),))
+        if "text" in turn:
+            return Turn(text=str(turn["text"]), tool_calls=())
+        calls = turn.get("calls", [turn])
+        return Turn(
+            text="", tool_calls=tuple(self._call(c["tool"], c.get("args", {})) for c in calls)
+        )
+
+
+@dataclass
+class OracleProvider:
+    spec: str = "oracle"
+
+    def session(self, variant: Variant) -> _Replay:
+        return _Replay([{"tool": s.tool, "args": dict(s.args)} for s in variant.solution])
+
+
+@dataclass
+class NullProvider:
+    spec: str = "null"
+
+    def session(self, variant: Variant) -> _Replay:
+        return _Replay([])
+
+
+class ScriptedProvider:
+    def __init__(self, path: Path) -> None:
+        self.spec = f"scripted:{path}"
+        self.turns = load_script(path)
+
+    def session(self, variant: Variant) -> _Replay:
+        return _Replay(self.turns)
+
+
+def load_script(path: Path) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ScriptError(f"cannot read script {path}: {exc}") from exc
+    try:
+        if path.suffix == ".toml":
+            turns: Any = tomllib.loads(text).get("step", [])
+        elif path.suffix == ".jsonl":
+            turns = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            turns = json.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ScriptError(f"{path}: not valid {path.suffix or 'JSON'}: {exc}") from exc
+    if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+        raise ScriptError(f"{path}: must be a list of turns (objects)")
+    for i, turn in enumerate(turns):
+        calls = turn.get("calls", [turn]) if "text" not in turn else []
+        for call in calls:
+            if not isinstance(call, dict) or not isinstance(call.get("tool"), str):
+                raise ScriptError(f"{path}: turn {i}: each call needs a 'tool' name")
+    return turns

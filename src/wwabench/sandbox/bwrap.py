@@ -1,0 +1,183 @@
+"""The bubblewrap backend: one long-lived sandbox per round, each command a child in it.
+
+Isolation: new user, pid, network (loopback only), ipc, uts and cgroup namespaces; the
+host's /usr and /etc read-only, everything else absent; the workspace, /tmp and
+/dev/shm are size-capped tmpfs mounts that vanish with the sandbox, so nothing an
+agent writes reaches the host's disk. When the harness runs as root, bubblewrap runs
+as an otherwise unused uid so that the process limit (RLIMIT_NPROC, which root
+ignores) holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from wwabench.sandbox import ExecResult, SandboxError, SandboxSpec
+from wwabench.sandbox.supervisor import Supervisor, children, make_ctl_dir, supervisor_script
+
+WORKSPACE = "/workspace"
+CTL = "/run/wwa"
+SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+_uids = itertools.count(random.randrange(1_000_000))
+
+
+def sandbox_env(workspace: str, home: str, extra: dict[str, str]) -> dict[str, str]:
+    """The whole environment inside: nothing is inherited from the host."""
+    env = {
+        "PATH": SANDBOX_PATH,
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+        "USER": "agent",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "WWA_WORKSPACE": workspace,
+        "GIT_AUTHOR_NAME": "agent",
+        "GIT_AUTHOR_EMAIL": "agent@wwabench.invalid",
+        "GIT_COMMITTER_NAME": "agent",
+        "GIT_COMMITTER_EMAIL": "agent@wwabench.invalid",
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "init.defaultBranch",
+        "GIT_CONFIG_VALUE_0": "main",
+        "GIT_CONFIG_KEY_1": "advice.detachedHead",
+        "GIT_CONFIG_VALUE_1": "false",
+    }
+    env.update(extra)
+    return env
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        path = Path(top)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), top]
+        elif path.is_dir():
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def _is_under(path: Path, roots: list[str]) -> bool:
+    return any(path == Path(r) or Path(r) in path.parents for r in roots)
+
+
+class BwrapSandbox:
+    workspace = WORKSPACE
+
+    def __init__(self, spec: SandboxSpec) -> None:
+        limits = spec.limits
+        self._user = 2_000_000 + next(_uids) % 1_000_000 if os.geteuid() == 0 else None
+        self._ctl = make_ctl_dir(self._user)
+        argv = [
+            "bwrap",
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--hostname",
+            "sandbox",
+            "--uid",
+            "1000",
+            "--gid",
+            "1000",
+            *_system_binds(),
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(limits.tmp_bytes),
+            "--tmpfs",
+            "/dev/shm",
+            "--size",
+            str(limits.tmp_bytes),
+            "--tmpfs",
+            "/tmp",
+            "--size",
+            str(limits.workspace_bytes),
+            "--tmpfs",
+            WORKSPACE,
+            "--ro-bind",
+            str(self._ctl),
+            CTL,
+        ]
+        for inside, host in spec.mounts.items():
+            argv += ["--ro-bind", str(host), inside]
+        bound = ["/usr", "/etc", *(str(h) for h in spec.mounts.values())]
+        for secret in spec.hidden:
+            secret = secret.resolve()
+            if _is_under(secret, bound):
+                argv += ["--tmpfs", str(secret)]
+        argv += ["--remount-ro", "/", "--chdir", WORKSPACE, "--"]
+        argv += ["bash", "--noprofile", "--norc", "-c", supervisor_script(limits), "bash", CTL]
+        env = sandbox_env(WORKSPACE, "/tmp", dict(spec.env))
+        try:
+            self._sup = Supervisor(
+                argv,
+                ctl_dir=self._ctl,
+                env=env,
+                limits=limits,
+                find_supervisor_pid=_find_supervisor,
+                user=self._user,
+            )
+        except OSError as exc:
+            shutil.rmtree(self._ctl, ignore_errors=True)
+            raise SandboxError(f"could not start bubblewrap: {exc}") from exc
+        self._closed = False
+
+    def exec(
+        self,
+        command: str,
+        *,
+        timeout: float,
+        stdin: bytes | None = None,
+        max_output: int | None = None,
+    ) -> ExecResult:
+        return self._sup.exec(command, timeout=timeout, stdin=stdin, max_output=max_output)
+
+    def mount_path(self, inside: str) -> str:
+        return inside
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        # Killing the pid namespace's init kills every process in it; the outer bwrap
+        # exits once that init is gone, so after wait() nothing of the round is left.
+        for init in children(self._sup.proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(init, signal.SIGKILL)
+        self._sup.kill()
+        shutil.rmtree(self._ctl, ignore_errors=True)
+
+    def __enter__(self) -> BwrapSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _find_supervisor(proc: subprocess.Popen[bytes]) -> int:
+    """bwrap (host) -> its init (pid 1 inside) -> the supervisor shell."""
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        for init in children(proc.pid):
+            kids = children(init)
+            if kids:
+                return kids[0]
+        time.sleep(0.001)
+    raise SandboxError("could not find the sandbox supervisor process")
+
+
+class BwrapFactory:
+    name = "bwrap"
+
+    def create(self, spec: SandboxSpec) -> BwrapSandbox:
+        return BwrapSandbox(spec)

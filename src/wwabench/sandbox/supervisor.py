@@ -1,0 +1,294 @@
+"""The command engine shared by the backends: a bash supervisor and per-command FIFOs.
+
+One supervisor shell lives as long as the sandbox, and each command runs in a forked
+subshell of it (a fork costs a fraction of starting a new bash). For each command the
+host makes two FIFOs in a control directory (visible read-only inside), sends the command on the
+supervisor's stdin, and reads the command's stdout and stderr from the FIFOs until the
+supervisor reports its exit status. Output never touches a disk, so endless output
+cannot fill one, and the host stops reading (and kills the command) past a cap.
+
+On timeout the host signals the supervisor, which kills the command's process group
+and every process that inherited the command's marker variable, so children that
+left the group with `setsid` die too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from wwabench.sandbox import ExecResult, Limits, SandboxError
+
+# After a command exits, background processes may still hold its output pipes open;
+# we read what they wrote within this grace period and then let go.
+DRAIN_GRACE = 0.05
+# How long the supervisor has to report a killed command before the sandbox is torn down.
+KILL_GRACE = 5.0
+READ_CHUNK = 65536
+KILLED = 128 + signal.SIGKILL
+
+SUPERVISOR = r"""
+LC_ALL=C
+set -m
+ulimit -v {memory_kib} -u {processes} -f {file_blocks} -t {cpu_seconds} -c 0
+cd "$WWA_WORKSPACE" || exit 97
+ctl=$1
+kill_command() {{
+  kill -KILL -- -"$cmdpid" 2>/dev/null
+  for f in $(grep -lsz "^WWA_CMD=$cmdid\$" /proc/[0-9]*/environ); do
+    f=${{f#/proc/}}; kill -KILL "${{f%%/*}}" 2>/dev/null
+  done
+}}
+trap kill_command USR1
+while IFS=' ' read -r cmdid stdin len; do
+  IFS= read -r -N "$len" cmd || exit 98
+  [ "$stdin" = 1 ] && in=$ctl/$cmdid.i || in=/dev/null
+  (
+    trap - USR1; set +m; unset -f kill_command; unset LC_ALL ctl stdin len in
+    export WWA_CMD=$cmdid; unset cmdid; set --
+    eval "$cmd"
+  ) <"$in" >"$ctl/$cmdid.o" 2>"$ctl/$cmdid.e" &
+  cmdpid=$!
+  wait "$cmdpid"
+  rc=$?
+  echo "$cmdid $rc"
+done
+"""
+
+
+def supervisor_script(limits: Limits) -> str:
+    return SUPERVISOR.format(
+        memory_kib=limits.memory_bytes // 1024,
+        processes=limits.processes,
+        file_blocks=limits.file_bytes // 1024,  # bash counts -f in 1024-byte blocks
+        cpu_seconds=limits.cpu_seconds,
+    )
+
+
+class _Capture:
+    """Keeps at most `limit` bytes of one stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.limit - self.kept
+        if room > 0:
+            self.chunks.append(data[:room])
+            self.kept += min(room, len(data))
+
+    @property
+    def over(self) -> bool:
+        return self.total > self.limit
+
+    def value(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+class Supervisor:
+    """Runs commands through one supervisor process, one command at a time."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        ctl_dir: Path,
+        env: dict[str, str],
+        limits: Limits,
+        find_supervisor_pid: Callable[[subprocess.Popen[bytes]], int],
+        user: int | None = None,
+    ) -> None:
+        self.ctl_dir = ctl_dir
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._pending = b""
+        self._find_pid = find_supervisor_pid
+        self._sup_pid: int | None = None
+        self.proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            user=user,
+            group=user,
+            extra_groups=[] if user is not None else None,
+            start_new_session=True,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._stdin = self.proc.stdin
+        self._stdout_fd = self.proc.stdout.fileno()
+        os.set_blocking(self._stdout_fd, False)
+
+    def exec(
+        self,
+        command: str,
+        *,
+        timeout: float,
+        stdin: bytes | None = None,
+        max_output: int | None = None,
+    ) -> ExecResult:
+        with self._lock:
+            return self._exec(command, timeout, stdin, max_output)
+
+    def _exec(
+        self,
+        command: str,
+        timeout: float,
+        stdin: bytes | None,
+        max_output: int | None,
+    ) -> ExecResult:
+        if self.proc.poll() is not None:
+            raise SandboxError(f"the sandbox supervisor has exited ({self.proc.returncode})")
+        self._next_id += 1
+        cid = self._next_id
+        base = self.ctl_dir / str(cid)
+        out_path, err_path, in_path = (Path(f"{base}.{s}") for s in "oei")
+        for fifo in (out_path, err_path):
+            os.mkfifo(fifo)
+            os.chmod(fifo, 0o666)  # mkfifo's mode is cut by the umask
+        if stdin is not None:
+            in_path.write_bytes(stdin)
+            in_path.chmod(0o644)
+        start = time.monotonic()
+        fds = [os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC) for p in (out_path, err_path)]
+        limit = max_output if max_output is not None else self.limits.output_bytes
+        captures = {fds[0]: _Capture(limit), fds[1]: _Capture(limit)}
+        payload = command.encode()
+        try:
+            self._stdin.write(b"%d %d %d\n" % (cid, stdin is not None, len(payload)) + payload)
+            self._stdin.flush()
+            rc, timed_out, limited = self._wait(cid, fds, captures, start + timeout)
+        except (BrokenPipeError, OSError) as exc:
+            raise SandboxError(f"lost the sandbox supervisor: {exc}") from exc
+        finally:
+            for fd in fds:
+                os.close(fd)
+            for p in (out_path, err_path, in_path):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+        return ExecResult(
+            exit_code=KILLED if timed_out or limited else rc,
+            stdout=captures[fds[0]].value(),
+            stderr=captures[fds[1]].value(),
+            duration=time.monotonic() - start,
+            timed_out=timed_out,
+            output_limited=limited,
+        )
+
+    def _wait(
+        self,
+        cid: int,
+        fds: list[int],
+        captures: dict[int, _Capture],
+        deadline: float,
+    ) -> tuple[int, bool, bool]:
+        sel = selectors.DefaultSelector()
+        for fd in fds:
+            sel.register(fd, selectors.EVENT_READ)
+        sel.register(self._stdout_fd, selectors.EVENT_READ)
+        open_fds = set(fds)
+        rc: int | None = None
+        timed_out = limited = False
+        killed_at: float | None = None
+        exited_at: float | None = None
+        try:
+            while True:
+                now = time.monotonic()
+                if rc is not None:
+                    if not open_fds or now >= exited_at + DRAIN_GRACE:  # type: ignore[operator]
+                        return rc, timed_out, limited
+                    wait = exited_at + DRAIN_GRACE - now  # type: ignore[operator]
+                elif killed_at is not None:
+                    if now >= killed_at + KILL_GRACE:
+                        self.kill()
+                        raise SandboxError("the sandbox did not stop a timed-out command")
+                    wait = killed_at + KILL_GRACE - now
+                elif now >= deadline:
+                    timed_out = True
+                    killed_at = now
+                    self._signal_kill()
+                    continue
+                else:
+                    wait = deadline - now
+                for key, _ in sel.select(wait):
+                    fd = key.fd
+                    if fd == self._stdout_fd:
+                        rc = self._read_status(cid)
+                        if rc is not None:
+                            exited_at = time.monotonic()
+                            sel.unregister(fd)
+                        continue
+                    data = os.read(fd, READ_CHUNK)
+                    if not data:
+                        sel.unregister(fd)
+                        open_fds.discard(fd)
+                        continue
+                    cap = captures[fd]
+                    cap.add(data)
+                    if cap.over and not limited and rc is None:
+                        limited = True
+                        killed_at = time.monotonic()
+                        self._signal_kill()
+        finally:
+            sel.close()
+
+    def _read_status(self, cid: int) -> int | None:
+        try:
+            data = os.read(self._stdout_fd, 4096)
+        except BlockingIOError:
+            return None
+        if not data:
+            raise SandboxError("the sandbox supervisor exited while a command ran")
+        self._pending += data
+        while b"\n" in self._pending:
+            line, self._pending = self._pending.split(b"\n", 1)
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == str(cid).encode():
+                return int(parts[1])
+        return None
+
+    def _signal_kill(self) -> None:
+        if self._sup_pid is None:
+            self._sup_pid = self._find_pid(self.proc)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._sup_pid, signal.SIGUSR1)
+
+    def kill(self) -> None:
+        """Kill the supervisor's whole session (the backend kills anything that escaped)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self._stdin.close()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+def make_ctl_dir(user: int | None) -> Path:
+    """A private host directory for the FIFOs, readable by the sandbox user."""
+    path = Path(tempfile.mkdtemp(prefix="wwabench-ctl-"))
+    path.chmod(0o755)
+    if user is not None:
+        os.chown(path, user, user)
+    return path
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
