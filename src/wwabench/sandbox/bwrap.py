@@ -76,6 +76,7 @@ class BwrapSandbox:
         limits = spec.limits
         self._user = 2_000_000 + next(_uids) % 1_000_000 if os.geteuid() == 0 else None
         self._ctl = make_ctl_dir(self._user)
+        self._copies: list[Path] = []
         argv = [
             "bwrap",
             "--unshare-all",
@@ -108,8 +109,8 @@ class BwrapSandbox:
             str(self._ctl),
             CTL,
         ]
-        for inside, host in spec.mounts.items():
-            argv += ["--ro-bind", str(host), inside]
+        for i, (inside, host) in enumerate(spec.mounts.items()):
+            argv += ["--ro-bind", str(self._readable(host, i)), inside]
         bound = ["/usr", "/etc", *(str(h) for h in spec.mounts.values())]
         for secret in spec.hidden:
             secret = secret.resolve()
@@ -128,9 +129,24 @@ class BwrapSandbox:
                 user=self._user,
             )
         except OSError as exc:
-            shutil.rmtree(self._ctl, ignore_errors=True)
+            for path in (self._ctl, *self._copies):
+                shutil.rmtree(path, ignore_errors=True)
             raise SandboxError(f"could not start bubblewrap: {exc}") from exc
         self._closed = False
+
+    def _readable(self, host: Path, index: int) -> Path:
+        """A copy the unprivileged sandbox uid can read, when we run as root.
+
+        Root may hold the original in a directory no other user can enter (e.g. /root).
+        """
+        if self._user is None:
+            return host
+        copy = self._ctl.parent / f"{self._ctl.name}-mount{index}"
+        shutil.copytree(host, copy, symlinks=True)
+        self._copies.append(copy)
+        for path in (copy, *copy.rglob("*")):
+            os.chown(path, self._user, self._user, follow_symlinks=False)
+        return copy
 
     def exec(
         self,
@@ -155,7 +171,8 @@ class BwrapSandbox:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(init, signal.SIGKILL)
         self._sup.kill()
-        shutil.rmtree(self._ctl, ignore_errors=True)
+        for path in (self._ctl, *self._copies):
+            shutil.rmtree(path, ignore_errors=True)
 
     def __enter__(self) -> BwrapSandbox:
         return self

@@ -121,7 +121,7 @@ class Supervisor:
             list(argv),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # read only to explain a failed start
             env=env,
             user=user,
             group=user,
@@ -152,7 +152,7 @@ class Supervisor:
         max_output: int | None,
     ) -> ExecResult:
         if self.proc.poll() is not None:
-            raise SandboxError(f"the sandbox supervisor has exited ({self.proc.returncode})")
+            raise SandboxError(f"the sandbox has exited{self._why()}")
         self._next_id += 1
         cid = self._next_id
         base = self.ctl_dir / str(cid)
@@ -252,7 +252,8 @@ class Supervisor:
         except BlockingIOError:
             return None
         if not data:
-            raise SandboxError("the sandbox supervisor exited while a command ran")
+            self.proc.wait()
+            raise SandboxError(f"the sandbox exited while a command ran{self._why()}")
         self._pending += data
         while b"\n" in self._pending:
             line, self._pending = self._pending.split(b"\n", 1)
@@ -260,6 +261,15 @@ class Supervisor:
             if len(parts) == 2 and parts[0] == str(cid).encode():
                 return int(parts[1])
         return None
+
+    def _why(self) -> str:
+        assert self.proc.stderr is not None
+        os.set_blocking(self.proc.stderr.fileno(), False)
+        try:
+            said = (self.proc.stderr.read(4096) or b"").decode(errors="replace").strip()
+        except OSError:
+            said = ""
+        return f" (exit status {self.proc.returncode}){': ' + said if said else ''}"
 
     def _signal_kill(self) -> None:
         if self._sup_pid is None:
@@ -272,9 +282,9 @@ class Supervisor:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
-        self._stdin.close()
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
+        for stream in (self._stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def make_ctl_dir(user: int | None) -> Path:

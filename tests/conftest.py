@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wwabench.models import resolve
+from wwabench.runner import Episode, run_episode
+from wwabench.sandbox import SandboxFactory
+from wwabench.sandbox.bwrap import BwrapFactory
+from wwabench.sandbox.local import LocalFactory
+from wwabench.tasks import Task, load_task
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(params=["bwrap", "local"])
+def any_factory(request: pytest.FixtureRequest) -> SandboxFactory:
+    """Every sandbox backend: the conformance suite runs once per backend."""
+    return BwrapFactory() if request.param == "bwrap" else LocalFactory()
+
+
+@pytest.fixture
+def bwrap() -> BwrapFactory:
+    return BwrapFactory()
+
+
+@pytest.fixture
+def tiny_task() -> Task:
+    return load_task(FIXTURES / "suite" / "write-answer")
+
+
+@pytest.fixture
+def run_script(tmp_path: Path, bwrap: BwrapFactory) -> Iterator[Any]:
+    """Run a scripted agent (a list of turns) through one real episode."""
+
+    def run(task: Task, turns: list[dict[str, Any]], seed: int = 0) -> Episode:
+        script = tmp_path / f"script-{len(list(tmp_path.iterdir()))}.json"
+        script.write_text(json.dumps(turns))
+        provider = resolve(f"scripted:{script}")
+        return run_episode(task, seed, provider, bwrap, tmp_path / "transcript.jsonl")
+
+    yield run
