@@ -52,7 +52,9 @@ def test_each_command_is_a_fresh_shell(any_factory: SandboxFactory) -> None:
     assert r.stdout == sb.workspace.encode() + b"\nx=\n"
 
 
-def test_environment_is_cleared(any_factory: SandboxFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_is_cleared(
+    any_factory: SandboxFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WWA_TEST_HOST_SECRET", "hunter2")
     with any_factory.create(SandboxSpec(env={"GIVEN": "yes"})) as sb:
         r = sb.exec("env", timeout=5)
@@ -76,7 +78,9 @@ def test_timeout_kills_the_whole_tree_promptly(any_factory: SandboxFactory) -> N
 def test_timeout_kills_children_that_left_the_session(any_factory: SandboxFactory) -> None:
     marker = f"4{os.getpid() % 1000:03d}2"
     with any_factory.create(SandboxSpec()) as sb:
-        r = sb.exec(f"setsid sleep {marker} & nohup sleep {marker} >/dev/null 2>&1 & wait", timeout=1)
+        r = sb.exec(
+            f"setsid sleep {marker} & nohup sleep {marker} >/dev/null 2>&1 & wait", timeout=1
+        )
         assert r.timed_out
         time.sleep(0.1)
         assert _procs_with(f"sleep\0{marker}") == []

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -39,7 +40,7 @@ JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Episodes run 
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -109,7 +110,8 @@ def _results_table(run: Run) -> Table:
         "stop",
         "s",
     ):
-        table.add_column(col, justify="left" if col in ("round", "category", "stop") else "right")
+        left = col in ("round", "category", "stop")
+        table.add_column(col, justify="left" if left else "right", no_wrap=col == "round")
     by_task: dict[str, list[Episode]] = {}
     for ep in run.episodes:
         by_task.setdefault(ep.task, []).append(ep)
@@ -157,7 +159,7 @@ def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
     """List the rounds of the suite."""
     table = Table(title=f"wwabench suite ({suite})")
     for col in ("id", "category", "title", "ref steps", "checks", "max steps"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col != "title")
     for t in _load(suite, None):
         table.add_row(
             t.id,
@@ -232,7 +234,7 @@ def validate(
         console.print(f"{spec}: {len(result.episodes)} episodes in {result.seconds:.1f} s")
     if problems:
         for p in problems:
-            console.print(f"[red]FAIL[/] {p}")
+            console.print(f"[red]FAIL[/] {escape(p)}", soft_wrap=True)
         raise typer.Exit(1)
     console.print(
         f"[green]suite valid[/]: {len(selected)} tasks x {seeds} seeds, oracle 100 and null 0"

@@ -89,6 +89,10 @@ class Sandbox(Protocol):
         """Kill every process of the sandbox and discard its workspace."""
         ...
 
+    def __enter__(self) -> Sandbox: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 class SandboxFactory(Protocol):
     name: str

@@ -36,6 +36,7 @@ READ_CHUNK = 65536
 KILLED = 128 + signal.SIGKILL
 
 SUPERVISOR = r"""
+exec 2>/dev/null  # job-control notices would fill a pipe nobody reads, then block us
 LC_ALL=C
 set -m
 ulimit -v {memory_kib} -u {processes} -f {file_blocks} -t {cpu_seconds} -c 0

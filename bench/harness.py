@@ -1,0 +1,119 @@
+"""Harness speed, each figure measured in the same run as its baseline.
+
+    uv run python bench/harness.py [--quick]
+
+1. sandbox create + destroy per round (with its first command) vs a bare `bwrap ... true`;
+2. per-step cost of the whole agent loop with a scripted agent (tool dispatch, sandbox
+   exec, transcript event written) vs a bare `subprocess.run` of the same command, at 10
+   and at 500 steps;
+3. wall time of the full suite with the oracle agent.
+
+Medians over repeated runs; the machines are noisy, so read ratios, not absolutes.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from wwabench.agent import run_agent
+from wwabench.models import resolve
+from wwabench.models.builtin import _Replay
+from wwabench.runner import run_suite
+from wwabench.sandbox import SandboxSpec
+from wwabench.sandbox.bwrap import BwrapFactory
+from wwabench.tasks import TaskLimits, load_suite
+from wwabench.transcript import Transcript
+
+BARE_BWRAP = [
+    "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+    "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+    "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+    "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "true",
+]  # fmt: skip
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def sandbox_lifecycle(repeat: int) -> None:
+    factory = BwrapFactory()
+
+    def ours() -> None:
+        sb = factory.create(SandboxSpec())
+        sb.exec("true", timeout=10)
+        sb.close()
+
+    bare = median_ms(lambda: subprocess.run(BARE_BWRAP, check=True), repeat)
+    mine = median_ms(ours, repeat)
+    print(
+        f"sandbox create+destroy  bare bwrap true {bare:6.2f} ms   wwabench {mine:6.2f} ms"
+        f"   ratio {mine / bare:.2f}"
+    )
+
+
+def loop_per_step(steps: int, command: str, repeat: int) -> None:
+    factory = BwrapFactory()
+    limits = TaskLimits(max_steps=steps + 1, wall_seconds=3600, command_seconds=10)
+    turns = [{"tool": "bash", "args": {"command": command}}] * steps
+
+    def bare() -> None:
+        for _ in range(steps):
+            subprocess.run(command, shell=True, capture_output=True)
+
+    with tempfile.TemporaryDirectory() as tmp, factory.create(SandboxSpec()) as sb:
+        n = [0]
+
+        def loop() -> None:
+            n[0] += 1
+            transcript = Transcript(Path(tmp) / f"t{n[0]}.jsonl")
+            run_agent(_Replay(turns), sb, "bench", limits, transcript)
+            transcript.close()
+
+        b = median_ms(bare, repeat) / steps
+        m = median_ms(loop, repeat) / steps
+    print(
+        f"agent loop, {steps:3d} steps `{command}`: bare subprocess.run {b:5.2f} ms/step   "
+        f"wwabench {m:5.2f} ms/step   overhead {m - b:+5.2f} ms/step"
+    )
+
+
+def full_suite(repeat: int) -> None:
+    tasks = load_suite()
+    factory = BwrapFactory()
+    oracle = resolve("oracle")
+    for jobs in (1, 2):
+        times = []
+        for _ in range(repeat):
+            run = run_suite(tasks, oracle, [0], factory, None, jobs=jobs)
+            assert all(e.score == 100 for e in run.episodes), "the oracle must score 100"
+            times.append(run.seconds)
+        print(
+            f"full suite, oracle, {len(tasks)} rounds, --jobs {jobs}: "
+            f"median {statistics.median(times):.2f} s over {repeat} runs"
+        )
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    sandbox_lifecycle(20 if quick else 100)
+    for command in ("echo hi", "ls -d ."):
+        loop_per_step(10, command, 5 if quick else 30)
+        loop_per_step(500, command, 1 if quick else 3)
+    full_suite(1 if quick else 5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The command line end to end: list, run with results JSON and transcripts, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from wwabench.cli import app
+from wwabench.transcript import read_transcript
+
+from .conftest import FIXTURES
+
+SUITE = str(FIXTURES / "suite")
+
+
+def test_tasks_lists_the_suite() -> None:
+    result = CliRunner().invoke(app, ["tasks"])
+    assert result.exit_code == 0
+    assert "git-merge-conflict" in result.output
+
+
+def test_run_writes_results_and_transcripts(tmp_path: Path) -> None:
+    args = ["run", "--model", "oracle", "--suite", SUITE, "--trials", "2", "--seed", "5"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    (results_file,) = tmp_path.glob("*/results.json")
+    data = json.loads(results_file.read_text())
+    assert data["model"] == "oracle" and data["seeds"] == [5, 6] and data["score"] == 100.0
+    assert len(data["suite_version"]) == 16 and data["harness_version"]
+    assert data["sandbox"] == "bwrap"
+    ep = data["episodes"][0]
+    assert ep["checks"][0]["passed"] is True and ep["agent"]["steps"] == 1
+    events = [e["event"] for e in read_transcript(Path(ep["transcript"]))]
+    assert events[0] == "episode_start" and events[-1] == "episode_end"
+    assert {"model_turn", "tool_result", "submit", "check"} <= set(events)
+
+
+def test_unknown_model_and_task_are_clear_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["run", "--model", "gpt-9", "--suite", SUITE, "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "unknown model 'gpt-9'" in r.output
+    r = runner.invoke(app, ["run", "--task", "nope", "--suite", SUITE, "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "no such task(s): nope" in r.output
+
+
+def test_broken_suite_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "suite" / "broken"
+    bad.mkdir(parents=True)
+    (bad / "task.toml").write_text("id = 'broken'\ncategory = 'shell'\n")
+    r = CliRunner().invoke(app, ["tasks", "--suite", str(tmp_path / "suite")])
+    assert r.exit_code == 2
+    assert "task.toml: checks: at least one [[checks]] entry is required" in r.output
+
+
+def test_missing_bubblewrap_is_a_clear_error(monkeypatch: object, tmp_path: Path) -> None:
+    import shutil
+
+    import pytest
+
+    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
+    mp.setattr(shutil, "which", lambda name: None)
+    r = CliRunner().invoke(app, ["run", "--suite", SUITE, "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "bubblewrap (bwrap) is not installed" in r.output
+    assert "--unisolated" in r.output
+
+
+def test_unisolated_is_explicit_and_works(tmp_path: Path) -> None:
+    args = ["run", "--suite", SUITE, "--out", str(tmp_path), "--unisolated"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "UNISOLATED" in r.output
+    (results_file,) = tmp_path.glob("*/results.json")
+    assert json.loads(results_file.read_text())["sandbox"] == "local"
