@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Tables stay readable when the output goes to a file or a CI log (Rich assumes 80 columns).
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 Unisolated = Annotated[
     bool,
