@@ -78,8 +78,10 @@ def test_hidden_checks_cannot_be_read_or_edited(run_script: Any, tiny_task: Task
 )
 def test_cannot_write_outside_the_workspace(run_script: Any, tiny_task: Task, target: str) -> None:
     ep = run_script(tiny_task, [bash(f"mkdir -p $(dirname {target}); echo x > {target}")])
+    # Paths under /tmp exist inside the sandbox too (its own tmpfs): the write may succeed
+    # there, but never reaches the host.
     assert not Path(target).exists()
-    assert ep.agent.wrong_commands == 1 and ep.score == 0
+    assert ep.status == "ok" and ep.score == 0
 
 
 def test_fork_bomb_is_contained(run_script: Any, tiny_task: Task) -> None:
@@ -113,7 +115,7 @@ def test_endless_output_is_cut(run_script: Any, tiny_task: Task) -> None:
     ep = run_script(tiny_task, [bash("yes wwabench"), bash("cat /dev/urandom >&2")])
     assert time.monotonic() - start < 10
     out = outputs(ep)
-    assert out.count("bytes omitted") >= 2
+    assert out.count("bytes omitted") >= 2, (ep.status, ep.error, ep.agent.stop, out[-2000:])
     assert "wrote more output than the limit" in out
     assert len(out) < 100_000
 
@@ -148,6 +150,14 @@ def test_background_processes_do_not_outlive_the_round(run_script: Any, tiny_tas
     assert ep.status == "ok"
     time.sleep(0.2)
     assert host_processes_with("sleep\0" + "777") == []
+
+
+def test_killing_the_sandbox_from_inside_scores_zero(run_script: Any, tiny_task: Task) -> None:
+    """Wrecking one's own sandbox ends the round as a 0, never as an excluded error."""
+    word = tiny_task.variant(0).params["word"]
+    ep = run_script(tiny_task, [bash(f"echo {word} > answer.txt"), bash("kill -9 -1")])
+    assert ep.status == "ok", ep.error
+    assert ep.agent.stop == "sandbox_lost" and ep.score == 0
 
 
 def test_a_solved_round_still_scores_with_hostile_steps(run_script: Any, tiny_task: Task) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 from wwabench.models import Message, Model
-from wwabench.sandbox import Sandbox
+from wwabench.sandbox import Sandbox, SandboxError
 from wwabench.tasks import TaskLimits
 from wwabench.tools import TOOLS, Outcome, ToolResult, execute, validate
 from wwabench.transcript import Transcript
@@ -23,7 +23,7 @@ NO_CALL = "No tool call found in your reply. Call a tool, or call `submit` when 
 
 @dataclass
 class AgentResult:
-    stop: str = ""  # submitted | step_limit | wall_limit
+    stop: str = ""  # submitted | step_limit | wall_limit | sandbox_lost
     turns: int = 0
     steps: int = 0  # tool calls except submit, plus turns without a call
     tool_calls: int = 0
@@ -91,7 +91,14 @@ def run_agent(
                 outcome = ToolResult(Outcome.INVALID, f"error: {error}")
             else:
                 remaining = max(deadline - time.monotonic(), 0.01)
-                outcome = execute(sandbox, call, min(limits.command_seconds, remaining))
+                try:
+                    outcome = execute(sandbox, call, min(limits.command_seconds, remaining))
+                except SandboxError as exc:
+                    # The agent's own commands can take the sandbox down (`kill -9 -1`);
+                    # the round ends there and is scored on what is left, which is nothing.
+                    result.stop = "sandbox_lost"
+                    transcript.event("sandbox_lost", turn=result.turns, error=str(exc))
+                    break
             result.tool_seconds += outcome.duration
             if outcome.outcome is Outcome.INVALID:
                 result.failed_calls += 1

@@ -26,8 +26,9 @@ class CheckResult(CheckOutcome):
 
 
 def run_checks(
-    factory: SandboxFactory, variant: Variant, workspace_tar: bytes
+    factory: SandboxFactory, variant: Variant, workspace_tar: bytes | None
 ) -> list[CheckResult]:
+    """Each check's result; with no workspace (the agent wrecked it) they run on nothing."""
     tests = variant.task.tests_dir
     spec = SandboxSpec(
         mounts={CHECKS_MOUNT: tests} if tests.is_dir() else {},
@@ -35,9 +36,10 @@ def run_checks(
     )
     sandbox = factory.create(spec)
     try:
-        r = sandbox.exec("tar -x -f -", timeout=CHECK_SECONDS, stdin=workspace_tar)
-        if not r.ok:
-            raise SandboxError(f"could not load the workspace for checks: {r.stderr[-500:]!r}")
+        if workspace_tar is not None:
+            r = sandbox.exec("tar -x -f -", timeout=CHECK_SECONDS, stdin=workspace_tar)
+            if not r.ok:
+                raise SandboxError(f"could not load the workspace for checks: {r.stderr[-500:]!r}")
         checks_path = sandbox.mount_path(CHECKS_MOUNT)
         results = []
         for check in variant.checks:

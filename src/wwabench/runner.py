@@ -22,12 +22,13 @@ from wwabench import __version__
 from wwabench.agent import AgentResult, run_agent
 from wwabench.checks import CheckResult, run_checks
 from wwabench.models import Provider
-from wwabench.sandbox import MiB, SandboxError, SandboxFactory, SandboxSpec
+from wwabench.sandbox import MiB, Sandbox, SandboxError, SandboxFactory, SandboxSpec
 from wwabench.scoring import Conduct, Scored, correctness, efficiency, round_score, run_score
 from wwabench.tasks import SUITE_DIR, Task, TaskError, Variant, suite_version
 from wwabench.transcript import Transcript
 
 SETUP_SECONDS = 60.0
+EXPORT_BYTES = 512 * MiB
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Episode:
     transcript: str = ""
 
 
-def _prepare(sandbox: Any, variant: Variant) -> None:
+def _prepare(sandbox: Sandbox, variant: Variant) -> None:
     r = sandbox.exec("tar -x -f -", timeout=SETUP_SECONDS, stdin=variant.workspace_tar)
     if not r.ok:
         raise SandboxError(f"could not unpack the workspace: {r.stderr[-500:]!r}")
@@ -63,12 +64,23 @@ def _prepare(sandbox: Any, variant: Variant) -> None:
             )
 
 
-def _export(sandbox: Any) -> bytes:
-    limit = 512 * MiB
-    r = sandbox.exec("tar --ignore-failed-read -c -f - .", timeout=SETUP_SECONDS, max_output=limit)
+def _export(sandbox: Sandbox, transcript: Transcript) -> bytes | None:
+    """The finished workspace as a tar, or None when the agent left nothing exportable.
+
+    Not an infrastructure error: an agent must not be able to get a round excluded
+    from its score by wrecking its own sandbox.
+    """
+    try:
+        r = sandbox.exec(
+            "tar --ignore-failed-read -c -f - .", timeout=SETUP_SECONDS, max_output=EXPORT_BYTES
+        )
+    except SandboxError as exc:
+        transcript.event("export_failed", error=str(exc))
+        return None
     if r.timed_out or r.output_limited or r.exit_code not in (0, 1):
-        raise SandboxError(f"could not export the workspace: {r.stderr[-500:]!r}")
-    return bytes(r.stdout)
+        transcript.event("export_failed", error=r.stderr[-500:].decode(errors="replace"))
+        return None
+    return r.stdout
 
 
 def run_episode(
@@ -92,7 +104,7 @@ def run_episode(
             _prepare(sandbox, variant)
             model = provider.session(variant)
             episode.agent = run_agent(model, sandbox, variant.instruction, task.limits, transcript)
-            workspace = _export(sandbox)
+            workspace = _export(sandbox, transcript)
         finally:
             sandbox.close()
         episode.checks = run_checks(factory, variant, workspace)

@@ -43,9 +43,13 @@ ulimit -v {memory_kib} -u {processes} -f {file_blocks} -t {cpu_seconds} -c 0
 cd "$WWA_WORKSPACE" || exit 97
 ctl=$1
 kill_command() {{
-  kill -KILL -- -"$cmdpid" 2>/dev/null
-  for f in $(grep -lsz "^WWA_CMD=$cmdid\$" /proc/[0-9]*/environ); do
-    f=${{f#/proc/}}; kill -KILL "${{f%%/*}}" 2>/dev/null
+  # Repeat until nothing is left: a fork bomb keeps making processes while we kill.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    kill -KILL -- -"$cmdpid" 2>/dev/null; alive=$?
+    for f in $(grep -lsz "^WWA_CMD=$cmdid\$" /proc/[0-9]*/environ); do
+      f=${{f#/proc/}}; kill -KILL "${{f%%/*}}" 2>/dev/null && alive=0
+    done
+    [ "$alive" = 0 ] || break
   done
 }}
 trap kill_command USR1
