@@ -13,6 +13,7 @@ Medians over repeated runs; the machines are noisy, so read ratios, not absolute
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from wwabench.agent import run_agent
 from wwabench.models import resolve
-from wwabench.models.builtin import _Replay
+from wwabench.models.builtin import Replay
 from wwabench.runner import run_suite
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
@@ -62,6 +63,18 @@ def sandbox_lifecycle(repeat: int) -> None:
         f"sandbox create+destroy  bare bwrap true {bare:6.2f} ms   wwabench {mine:6.2f} ms"
         f"   ratio {mine / bare:.2f}"
     )
+    if os.geteuid() == 0:
+        # As root, wwabench runs bubblewrap as an unused uid (so the process limit holds);
+        # unprivileged bubblewrap has to build a user namespace mapping, which costs more.
+        uid = 2_999_999
+        as_uid = median_ms(
+            lambda: subprocess.run(BARE_BWRAP, check=True, user=uid, group=uid, extra_groups=[]),
+            repeat,
+        )
+        print(
+            f"  same floor as the sandbox uid: bare bwrap true {as_uid:6.2f} ms"
+            f"   ratio {mine / as_uid:.2f}"
+        )
 
 
 def loop_per_step(steps: int, command: str, repeat: int) -> None:
@@ -79,7 +92,7 @@ def loop_per_step(steps: int, command: str, repeat: int) -> None:
         def loop() -> None:
             n[0] += 1
             transcript = Transcript(Path(tmp) / f"t{n[0]}.jsonl")
-            run_agent(_Replay(turns), sb, "bench", limits, transcript)
+            run_agent(Replay(turns), sb, "bench", limits, transcript)
             transcript.close()
 
         b = median_ms(bare, repeat) / steps

@@ -17,6 +17,19 @@ from wwabench.tasks import Task, load_task
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def host_processes_with(marker: str) -> list[int]:
+    """Host processes whose command line (NUL-separated) contains `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
 @pytest.fixture(params=["bwrap", "local"])
 def any_factory(request: pytest.FixtureRequest) -> SandboxFactory:
     """Every sandbox backend: the conformance suite runs once per backend."""

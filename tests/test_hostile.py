@@ -13,8 +13,12 @@ from typing import Any
 import pytest
 
 from wwabench.runner import Episode
+from wwabench.sandbox import SandboxSpec
+from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task, TaskLimits
 from wwabench.transcript import read_transcript
+
+from .conftest import host_processes_with
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,18 +30,6 @@ def bash(command: str) -> dict[str, Any]:
 def outputs(episode: Episode) -> str:
     events = read_transcript(Path(episode.transcript))
     return "\n".join(e["output"] for e in events if e["event"] == "tool_result")
-
-
-def host_processes_with(marker: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
 
 
 def test_network_is_unreachable(run_script: Any, tiny_task: Task) -> None:
@@ -115,7 +107,7 @@ def test_endless_output_is_cut(run_script: Any, tiny_task: Task) -> None:
     ep = run_script(tiny_task, [bash("yes wwabench"), bash("cat /dev/urandom >&2")])
     assert time.monotonic() - start < 10
     out = outputs(ep)
-    assert out.count("bytes omitted") >= 2, (ep.status, ep.error, ep.agent.stop, out[-2000:])
+    assert out.count("bytes omitted") >= 2
     assert "wrote more output than the limit" in out
     assert len(out) < 100_000
 
@@ -166,3 +158,13 @@ def test_a_solved_round_still_scores_with_hostile_steps(run_script: Any, tiny_ta
     ep = run_script(tiny_task, [bash("echo x > /etc/nope"), bash(f"echo {word} > answer.txt")])
     assert ep.correctness == 1.0
     assert ep.agent.wrong_commands == 1
+
+
+def test_tasks_installed_under_usr_are_masked() -> None:
+    """Were the package installed system-wide, its hidden tests would sit under /usr."""
+    secret = Path("/usr/share/doc/git")
+    assert any(secret.iterdir())
+    with BwrapFactory().create(SandboxSpec(hidden=(secret,))) as sb:
+        r = sb.exec(f"ls -A {secret} | wc -l; ls /usr/share/doc | grep -c .", timeout=5)
+    hidden_count, doc_count = r.stdout.split()
+    assert hidden_count == b"0" and int(doc_count) > 1

@@ -10,18 +10,7 @@ import pytest
 
 from wwabench.sandbox import ExecResult, Limits, SandboxFactory, SandboxSpec
 
-
-def _procs_with(marker: str) -> list[int]:
-    """Host processes whose command line contains `marker`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+from .conftest import host_processes_with
 
 
 def test_exit_code_and_separate_streams(any_factory: SandboxFactory) -> None:
@@ -70,7 +59,7 @@ def test_timeout_kills_the_whole_tree_promptly(any_factory: SandboxFactory) -> N
         elapsed = time.monotonic() - start
         assert r.timed_out and not r.ok and b"done" not in r.stdout
         assert 1.9 < elapsed < 3.0
-        assert _procs_with(f"sleep\0{marker}") == []
+        assert host_processes_with(f"sleep\0{marker}") == []
         # The sandbox still works after a timeout.
         assert sb.exec("echo alive", timeout=5).stdout == b"alive\n"
 
@@ -83,7 +72,7 @@ def test_timeout_kills_children_that_left_the_session(any_factory: SandboxFactor
         )
         assert r.timed_out
         time.sleep(0.1)
-        assert _procs_with(f"sleep\0{marker}") == []
+        assert host_processes_with(f"sleep\0{marker}") == []
 
 
 def test_background_process_does_not_hold_the_command(any_factory: SandboxFactory) -> None:
@@ -99,10 +88,10 @@ def test_close_kills_everything_left_running(any_factory: SandboxFactory) -> Non
     sb = any_factory.create(SandboxSpec())
     sb.exec(f"setsid nohup sleep {marker} >/dev/null 2>&1 & disown", timeout=5)
     time.sleep(0.1)
-    assert _procs_with(f"sleep\0{marker}") != []
+    assert host_processes_with(f"sleep\0{marker}") != []
     sb.close()
     time.sleep(0.1)
-    assert _procs_with(f"sleep\0{marker}") == []
+    assert host_processes_with(f"sleep\0{marker}") == []
 
 
 def test_endless_output_is_capped_and_killed(any_factory: SandboxFactory) -> None:

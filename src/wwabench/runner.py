@@ -211,13 +211,18 @@ def run_suite(
         path = run_dir / "transcripts" / f"{task.id}__seed{seed}.jsonl" if run_dir else None
         return run_episode(task, seed, provider, factory, path)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         futures = [pool.submit(one, t, s) for s in seeds for t in tasks]
         for future in as_completed(futures):
             episode = future.result()
             run.episodes.append(episode)
             if on_episode is not None:
                 on_episode(episode)
+    finally:
+        # On Ctrl-C, episodes not started are dropped; running ones end within their
+        # limits and close their sandboxes.
+        pool.shutdown(wait=True, cancel_futures=True)
     order = {(t.id, s): i for i, (s, t) in enumerate((s, t) for s in seeds for t in tasks)}
     run.episodes.sort(key=lambda e: order[(e.task, e.seed)])
     run.seconds = time.monotonic() - start

@@ -221,6 +221,17 @@ def _number(data: Mapping[str, Any], key: str, default: float, path: Path, field
     return float(value)
 
 
+def _entries(data: Mapping[str, Any], key: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The tables of a non-empty `[[key]]` array, each with its field name for errors."""
+    raw = data.get(key)
+    if not isinstance(raw, list) or not raw:
+        raise TaskError(path, key, f"at least one [[{key}]] entry is required")
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise TaskError(path, f"{key}[{i}]", "must be a table")
+    return [(f"{key}[{i}]", entry) for i, entry in enumerate(raw)]
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise TaskError(path, "", "is missing")
@@ -250,14 +261,8 @@ def load_task(task_dir: Path) -> Task:
             lim, "command_seconds", defaults.command_seconds, toml_path, "limits.command_seconds"
         ),
     )
-    raw_checks = meta.get("checks")
-    if not isinstance(raw_checks, list) or not raw_checks:
-        raise TaskError(toml_path, "checks", "at least one [[checks]] entry is required")
     checks = []
-    for i, raw in enumerate(raw_checks):
-        field = f"checks[{i}]"
-        if not isinstance(raw, dict):
-            raise TaskError(toml_path, field, "must be a table")
+    for field, raw in _entries(meta, "checks", toml_path):
         checks.append(
             Check(
                 name=_str(raw, "name", toml_path, f"{field}.name"),
@@ -283,14 +288,8 @@ def load_task(task_dir: Path) -> Task:
 
 
 def _load_solution(path: Path) -> tuple[Step, ...]:
-    raw_steps = _read_toml(path).get("step")
-    if not isinstance(raw_steps, list) or not raw_steps:
-        raise TaskError(path, "step", "at least one [[step]] entry is required")
     steps = []
-    for i, raw in enumerate(raw_steps):
-        field = f"step[{i}]"
-        if not isinstance(raw, dict):
-            raise TaskError(path, field, "must be a table")
+    for field, raw in _entries(_read_toml(path), "step", path):
         tool = _str(raw, "tool", path, f"{field}.tool")
         if tool not in TOOL_NAMES:
             raise TaskError(path, f"{field}.tool", f"{tool!r} is not one of {TOOL_NAMES}")

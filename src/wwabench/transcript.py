@@ -36,7 +36,11 @@ class Transcript:
 def read_transcript(path: Path) -> list[dict[str, Any]]:
     """The events of a transcript; a torn last line (a crash mid-write) is skipped."""
     events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    # Split on "\n" only: str.splitlines() also breaks at U+2028 or U+0085, which JSON
+    # leaves unescaped inside strings (a command's output may contain them).
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line:
+            continue
         try:
             events.append(json.loads(line))
         except json.JSONDecodeError:

@@ -29,7 +29,7 @@ class ScriptError(ValueError):
     pass
 
 
-class _Replay:
+class Replay:
     def __init__(self, turns: list[dict[str, Any]]) -> None:
         self._turns: Iterator[dict[str, Any]] = iter(turns)
         self._ids = count(1)
@@ -53,16 +53,16 @@ class _Replay:
 class OracleProvider:
     spec: str = "oracle"
 
-    def session(self, variant: Variant) -> _Replay:
-        return _Replay([{"tool": s.tool, "args": dict(s.args)} for s in variant.solution])
+    def session(self, variant: Variant) -> Replay:
+        return Replay([{"tool": s.tool, "args": dict(s.args)} for s in variant.solution])
 
 
 @dataclass
 class NullProvider:
     spec: str = "null"
 
-    def session(self, variant: Variant) -> _Replay:
-        return _Replay([])
+    def session(self, variant: Variant) -> Replay:
+        return Replay([])
 
 
 class ScriptedProvider:
@@ -70,8 +70,8 @@ class ScriptedProvider:
         self.spec = f"scripted:{path}"
         self.turns = load_script(path)
 
-    def session(self, variant: Variant) -> _Replay:
-        return _Replay(self.turns)
+    def session(self, variant: Variant) -> Replay:
+        return Replay(self.turns)
 
 
 def load_script(path: Path) -> list[dict[str, Any]]:

@@ -20,38 +20,20 @@ import subprocess
 import time
 from pathlib import Path
 
-from wwabench.sandbox import ExecResult, SandboxError, SandboxSpec
-from wwabench.sandbox.supervisor import Supervisor, children, make_ctl_dir, supervisor_script
+from wwabench.sandbox import SandboxError, SandboxSpec
+from wwabench.sandbox.supervisor import (
+    SupervisedSandbox,
+    Supervisor,
+    children,
+    make_ctl_dir,
+    sandbox_env,
+    supervisor_script,
+)
 
 WORKSPACE = "/workspace"
 CTL = "/run/wwa"
-SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 _uids = itertools.count(random.randrange(1_000_000))
-
-
-def sandbox_env(workspace: str, home: str, extra: dict[str, str]) -> dict[str, str]:
-    """The whole environment inside: nothing is inherited from the host."""
-    env = {
-        "PATH": SANDBOX_PATH,
-        "HOME": home,
-        "LANG": "C.UTF-8",
-        "TERM": "dumb",
-        "USER": "agent",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "WWA_WORKSPACE": workspace,
-        "GIT_AUTHOR_NAME": "agent",
-        "GIT_AUTHOR_EMAIL": "agent@wwabench.invalid",
-        "GIT_COMMITTER_NAME": "agent",
-        "GIT_COMMITTER_EMAIL": "agent@wwabench.invalid",
-        "GIT_CONFIG_COUNT": "2",
-        "GIT_CONFIG_KEY_0": "init.defaultBranch",
-        "GIT_CONFIG_VALUE_0": "main",
-        "GIT_CONFIG_KEY_1": "advice.detachedHead",
-        "GIT_CONFIG_VALUE_1": "false",
-    }
-    env.update(extra)
-    return env
 
 
 def _system_binds() -> list[str]:
@@ -69,7 +51,7 @@ def _is_under(path: Path, roots: list[str]) -> bool:
     return any(path == Path(r) or Path(r) in path.parents for r in roots)
 
 
-class BwrapSandbox:
+class BwrapSandbox(SupervisedSandbox):
     workspace = WORKSPACE
 
     def __init__(self, spec: SandboxSpec) -> None:
@@ -148,16 +130,6 @@ class BwrapSandbox:
             os.chown(path, self._user, self._user, follow_symlinks=False)
         return copy
 
-    def exec(
-        self,
-        command: str,
-        *,
-        timeout: float,
-        stdin: bytes | None = None,
-        max_output: int | None = None,
-    ) -> ExecResult:
-        return self._sup.exec(command, timeout=timeout, stdin=stdin, max_output=max_output)
-
     def mount_path(self, inside: str) -> str:
         return inside
 
@@ -173,12 +145,6 @@ class BwrapSandbox:
         self._sup.kill()
         for path in (self._ctl, *self._copies):
             shutil.rmtree(path, ignore_errors=True)
-
-    def __enter__(self) -> BwrapSandbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _find_supervisor(proc: subprocess.Popen[bytes]) -> int:

@@ -15,12 +15,17 @@ import signal
 import tempfile
 from pathlib import Path
 
-from wwabench.sandbox import ExecResult, SandboxSpec
-from wwabench.sandbox.bwrap import sandbox_env
-from wwabench.sandbox.supervisor import Supervisor, make_ctl_dir, supervisor_script
+from wwabench.sandbox import SandboxSpec
+from wwabench.sandbox.supervisor import (
+    SupervisedSandbox,
+    Supervisor,
+    make_ctl_dir,
+    sandbox_env,
+    supervisor_script,
+)
 
 
-class LocalSandbox:
+class LocalSandbox(SupervisedSandbox):
     def __init__(self, spec: SandboxSpec) -> None:
         self._root = Path(tempfile.mkdtemp(prefix="wwabench-local-"))
         ws = self._root / "workspace"
@@ -43,16 +48,6 @@ class LocalSandbox:
         )
         self._closed = False
 
-    def exec(
-        self,
-        command: str,
-        *,
-        timeout: float,
-        stdin: bytes | None = None,
-        max_output: int | None = None,
-    ) -> ExecResult:
-        return self._sup.exec(command, timeout=timeout, stdin=stdin, max_output=max_output)
-
     def mount_path(self, inside: str) -> str:
         return self._mounts.get(inside, inside)
 
@@ -70,12 +65,6 @@ class LocalSandbox:
                     os.kill(int(entry.name), signal.SIGKILL)
         shutil.rmtree(self._ctl, ignore_errors=True)
         shutil.rmtree(self._root, ignore_errors=True)
-
-    def __enter__(self) -> LocalSandbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class LocalFactory:

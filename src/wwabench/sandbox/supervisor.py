@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Self
 
 from wwabench.sandbox import ExecResult, Limits, SandboxError
 
@@ -67,6 +68,33 @@ while IFS=' ' read -r cmdid stdin len; do
   echo "$cmdid $rc"
 done
 """
+
+
+SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def sandbox_env(workspace: str, home: str, extra: dict[str, str]) -> dict[str, str]:
+    """The whole environment inside: nothing is inherited from the host."""
+    env = {
+        "PATH": SANDBOX_PATH,
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+        "USER": "agent",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "WWA_WORKSPACE": workspace,
+        "GIT_AUTHOR_NAME": "agent",
+        "GIT_AUTHOR_EMAIL": "agent@wwabench.invalid",
+        "GIT_COMMITTER_NAME": "agent",
+        "GIT_COMMITTER_EMAIL": "agent@wwabench.invalid",
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "init.defaultBranch",
+        "GIT_CONFIG_VALUE_0": "main",
+        "GIT_CONFIG_KEY_1": "advice.detachedHead",
+        "GIT_CONFIG_VALUE_1": "false",
+    }
+    env.update(extra)
+    return env
 
 
 def supervisor_script(limits: Limits) -> str:
@@ -290,6 +318,32 @@ class Supervisor:
         for stream in (self._stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+class SupervisedSandbox:
+    """What both backends share: every command goes through one Supervisor."""
+
+    workspace: str
+    _sup: Supervisor
+
+    def exec(
+        self,
+        command: str,
+        *,
+        timeout: float,
+        stdin: bytes | None = None,
+        max_output: int | None = None,
+    ) -> ExecResult:
+        return self._sup.exec(command, timeout=timeout, stdin=stdin, max_output=max_output)
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def make_ctl_dir(user: int | None) -> Path:
