@@ -40,13 +40,21 @@ BARE_BWRAP = [
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm up
-    times = []
+    return paired_ms(fn, lambda: None, repeat)[0]
+
+
+def paired_ms(a: Callable[[], object], b: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Medians of `a` and `b`, run alternately so that machine noise hits both alike."""
+    a()
+    b()
+    times_a: list[float] = []
+    times_b: list[float] = []
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
+        for fn, times in ((a, times_a), (b, times_b)):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+    return statistics.median(times_a) * 1000, statistics.median(times_b) * 1000
 
 
 def sandbox_lifecycle(repeat: int) -> None:
@@ -57,8 +65,7 @@ def sandbox_lifecycle(repeat: int) -> None:
         sb.exec("true", timeout=10)
         sb.close()
 
-    bare = median_ms(lambda: subprocess.run(BARE_BWRAP, check=True), repeat)
-    mine = median_ms(ours, repeat)
+    bare, mine = paired_ms(lambda: subprocess.run(BARE_BWRAP, check=True), ours, repeat)
     print(
         f"sandbox create+destroy  bare bwrap true {bare:6.2f} ms   wwabench {mine:6.2f} ms"
         f"   ratio {mine / bare:.2f}"
@@ -95,8 +102,7 @@ def loop_per_step(steps: int, command: str, repeat: int) -> None:
             run_agent(Replay(turns), sb, "bench", limits, transcript)
             transcript.close()
 
-        b = median_ms(bare, repeat) / steps
-        m = median_ms(loop, repeat) / steps
+        b, m = (ms / steps for ms in paired_ms(bare, loop, repeat))
     print(
         f"agent loop, {steps:3d} steps `{command}`: bare subprocess.run {b:5.2f} ms/step   "
         f"wwabench {m:5.2f} ms/step   overhead {m - b:+5.2f} ms/step"
@@ -123,7 +129,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     sandbox_lifecycle(20 if quick else 100)
     for command in ("echo hi", "ls -d ."):
-        loop_per_step(10, command, 5 if quick else 30)
+        loop_per_step(10, command, 10 if quick else 100)
         loop_per_step(500, command, 1 if quick else 3)
     full_suite(1 if quick else 5)
 

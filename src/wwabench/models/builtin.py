@@ -83,7 +83,7 @@ def load_script(path: Path) -> list[dict[str, Any]]:
         if path.suffix == ".toml":
             turns: Any = tomllib.loads(text).get("step", [])
         elif path.suffix == ".jsonl":
-            turns = [json.loads(line) for line in text.splitlines() if line.strip()]
+            turns = [json.loads(line) for line in text.split("\n") if line.strip()]
         else:
             turns = json.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
