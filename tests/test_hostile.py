@@ -168,3 +168,21 @@ def test_tasks_installed_under_usr_are_masked() -> None:
         r = sb.exec(f"ls -A {secret} | wc -l; ls /usr/share/doc | grep -c .", timeout=5)
     hidden_count, doc_count = r.stdout.split()
     assert hidden_count == b"0" and int(doc_count) > 1
+
+
+def test_host_files_and_environment_stay_secret(
+    run_script: Any, tiny_task: Task, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("HOST-SECRET-VALUE\n")
+    monkeypatch.setenv("WWA_TEST_API_KEY", "sk-HOST-SECRET-ENV")
+    ep = run_script(
+        tiny_task,
+        [
+            bash(f"cat {secret}; cat /root/.bash_history; ls /home /root"),
+            bash("env; cat /proc/1/environ | tr '\\0' '\\n'"),
+        ],
+    )
+    out = outputs(ep)
+    assert "HOST-SECRET" not in out
+    assert ep.score == 0

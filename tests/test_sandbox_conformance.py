@@ -125,3 +125,12 @@ def test_binary_and_large_output_round_trip(any_factory: SandboxFactory) -> None
     with any_factory.create(SandboxSpec()) as sb:
         r: ExecResult = sb.exec("cat", timeout=10, stdin=payload)
     assert r.stdout == payload
+
+
+def test_memory_limit(any_factory: SandboxFactory) -> None:
+    limits = Limits(memory_bytes=512 * 1024 * 1024)
+    with any_factory.create(SandboxSpec(limits=limits)) as sb:
+        r = sb.exec("python3 -c 'bytearray(1024 ** 3)'", timeout=20)
+        small = sb.exec("python3 -c 'bytearray(64 * 1024 ** 2)'", timeout=20)
+    assert r.exit_code != 0 and b"MemoryError" in r.stderr
+    assert small.ok

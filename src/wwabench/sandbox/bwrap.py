@@ -11,6 +11,8 @@ ignores) holds.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import itertools
 import os
 import random
@@ -33,6 +35,8 @@ from wwabench.sandbox.supervisor import (
 WORKSPACE = "/workspace"
 CTL = "/run/wwa"
 
+# Without a uid of their own, sandboxes running side by side share one process limit.
+PARALLEL_ROOM = 4
 _uids = itertools.count(random.randrange(1_000_000))
 
 
@@ -57,6 +61,11 @@ class BwrapSandbox(SupervisedSandbox):
     def __init__(self, spec: SandboxSpec) -> None:
         limits = spec.limits
         self._user = 2_000_000 + next(_uids) % 1_000_000 if os.geteuid() == 0 else None
+        if self._user is None:
+            # The process limit counts every process of the user, not just the sandbox's.
+            limits = dataclasses.replace(
+                limits, processes=_own_process_count() + PARALLEL_ROOM * limits.processes
+            )
         self._ctl = make_ctl_dir(self._user)
         self._copies: list[Path] = []
         argv = [
@@ -145,6 +154,17 @@ class BwrapSandbox(SupervisedSandbox):
         self._sup.kill()
         for path in (self._ctl, *self._copies):
             shutil.rmtree(path, ignore_errors=True)
+
+
+@functools.cache
+def _own_process_count() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                count += entry.stat().st_uid == uid
+    return count
 
 
 def _find_supervisor(proc: subprocess.Popen[bytes]) -> int:
