@@ -28,6 +28,7 @@ def test_validate_rejects_bad_calls() -> None:
     assert "unknown argument(s): cwd" in (validate(call("bash", command="ls", cwd="/")) or "")
     bad_type = ToolCall(id="1", name="bash", arguments={"command": ["ls"]})
     assert "must be strings" in (validate(bad_type) or "")
+    assert "NUL" in (validate(call("bash", command="echo a\0b")) or "")
     unparsed = ToolCall(id="1", name="", arguments={}, error="could not parse the call")
     assert validate(unparsed) == "could not parse the call"
 

@@ -103,6 +103,8 @@ def validate(call: ToolCall) -> str | None:
         problems.append(f"unknown argument(s): {', '.join(unknown)}")
     if wrong_type:
         problems.append(f"argument(s) must be strings: {', '.join(wrong_type)}")
+    if call.name == "bash" and not wrong_type and "\0" in call.arguments.get("command", ""):
+        problems.append("the command contains a NUL character")
     if problems:
         return f"{call.name}: " + "; ".join(problems)
     return None

@@ -54,11 +54,11 @@ kill_command() {{
   done
 }}
 trap kill_command USR1
-while IFS=' ' read -r cmdid stdin len; do
-  IFS= read -r -N "$len" cmd || exit 98
+while IFS=' ' read -r cmdid stdin; do
+  IFS= read -r -d '' cmd <"$ctl/$cmdid.c"  # a file: bash reads pipes a byte at a time
   [ "$stdin" = 1 ] && in=$ctl/$cmdid.i || in=/dev/null
   (
-    trap - USR1; set +m; unset -f kill_command; unset LC_ALL ctl stdin len in
+    trap - USR1; set +m; unset -f kill_command; unset LC_ALL ctl stdin in
     export WWA_CMD=$cmdid; unset cmdid; set --
     eval "$cmd"
   ) <"$in" >"$ctl/$cmdid.o" 2>"$ctl/$cmdid.e" &
@@ -165,6 +165,8 @@ class Supervisor:
         self._stdin = self.proc.stdin
         self._stdout_fd = self.proc.stdout.fileno()
         os.set_blocking(self._stdout_fd, False)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._stdout_fd, selectors.EVENT_READ)
 
     def exec(
         self,
@@ -188,31 +190,32 @@ class Supervisor:
             raise SandboxError(f"the sandbox has exited{self._why()}")
         self._next_id += 1
         cid = self._next_id
-        base = self.ctl_dir / str(cid)
-        out_path, err_path, in_path = (Path(f"{base}.{s}") for s in "oei")
+        base = os.path.join(self.ctl_dir, str(cid))
+        paths = [f"{base}.{suffix}" for suffix in "ocie"]
+        out_path, cmd_path, in_path, err_path = paths
         for fifo in (out_path, err_path):
             os.mkfifo(fifo)
             os.chmod(fifo, 0o666)  # mkfifo's mode is cut by the umask
+        _write_readable(cmd_path, command.encode())
         if stdin is not None:
-            in_path.write_bytes(stdin)
-            in_path.chmod(0o644)
+            _write_readable(in_path, stdin)
         start = time.monotonic()
-        fds = [os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC) for p in (out_path, err_path)]
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+        fds = [os.open(out_path, flags), os.open(err_path, flags)]
         limit = max_output if max_output is not None else self.limits.output_bytes
-        captures = {fds[0]: _Capture(limit), fds[1]: _Capture(limit)}
-        payload = command.encode()
+        captures = {fd: _Capture(limit) for fd in fds}
         try:
-            self._stdin.write(b"%d %d %d\n" % (cid, stdin is not None, len(payload)) + payload)
+            self._stdin.write(b"%d %d\n" % (cid, stdin is not None))
             self._stdin.flush()
-            rc, timed_out, limited = self._wait(cid, fds, captures, start + timeout)
+            rc, timed_out, limited = self._wait(cid, captures, start + timeout)
         except (BrokenPipeError, OSError) as exc:
             raise SandboxError(f"lost the sandbox supervisor: {exc}") from exc
         finally:
             for fd in fds:
                 os.close(fd)
-            for p in (out_path, err_path, in_path):
+            for path in paths:
                 with contextlib.suppress(FileNotFoundError):
-                    p.unlink()
+                    os.unlink(path)
         return ExecResult(
             exit_code=KILLED if timed_out or limited else rc,
             stdout=captures[fds[0]].value(),
@@ -223,28 +226,26 @@ class Supervisor:
         )
 
     def _wait(
-        self,
-        cid: int,
-        fds: list[int],
-        captures: dict[int, _Capture],
-        deadline: float,
+        self, cid: int, captures: dict[int, _Capture], deadline: float
     ) -> tuple[int, bool, bool]:
-        sel = selectors.DefaultSelector()
-        for fd in fds:
+        """Read output until the status arrives, killing the command at the deadline or cap."""
+        sel = self._selector
+        for fd in captures:
             sel.register(fd, selectors.EVENT_READ)
-        sel.register(self._stdout_fd, selectors.EVENT_READ)
-        open_fds = set(fds)
+        open_fds = set(captures)
         rc: int | None = None
         timed_out = limited = False
         killed_at: float | None = None
-        exited_at: float | None = None
+        exited_at = 0.0
         try:
             while True:
                 now = time.monotonic()
                 if rc is not None:
-                    if not open_fds or now >= exited_at + DRAIN_GRACE:  # type: ignore[operator]
+                    # Done: drain what is left, but background processes holding the
+                    # pipes open only get a short grace.
+                    if not open_fds or now >= exited_at + DRAIN_GRACE:
                         return rc, timed_out, limited
-                    wait = exited_at + DRAIN_GRACE - now  # type: ignore[operator]
+                    wait = exited_at + DRAIN_GRACE - now
                 elif killed_at is not None:
                     if now >= killed_at + KILL_GRACE:
                         self.kill()
@@ -260,10 +261,9 @@ class Supervisor:
                 for key, _ in sel.select(wait):
                     fd = key.fd
                     if fd == self._stdout_fd:
-                        rc = self._read_status(cid)
-                        if rc is not None:
+                        if rc is None:
+                            rc = self._read_status(cid)
                             exited_at = time.monotonic()
-                            sel.unregister(fd)
                         continue
                     data = os.read(fd, READ_CHUNK)
                     if not data:
@@ -277,7 +277,8 @@ class Supervisor:
                         killed_at = time.monotonic()
                         self._signal_kill()
         finally:
-            sel.close()
+            for fd in open_fds:
+                sel.unregister(fd)
 
     def _read_status(self, cid: int) -> int | None:
         try:
@@ -315,6 +316,7 @@ class Supervisor:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        self._selector.close()
         for stream in (self._stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
@@ -346,9 +348,23 @@ class SupervisedSandbox:
         self.close()
 
 
+def _write_readable(path: str, data: bytes) -> None:
+    """A new file that the sandbox user can read, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    os.fchmod(fd, 0o644)
+    with open(fd, "wb") as f:
+        f.write(data)
+
+
+def _ctl_root() -> str | None:
+    """/dev/shm when usable: FIFOs and files on tmpfs are made and removed fastest."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def make_ctl_dir(user: int | None) -> Path:
     """A private host directory for the FIFOs, readable by the sandbox user."""
-    path = Path(tempfile.mkdtemp(prefix="wwabench-ctl-"))
+    path = Path(tempfile.mkdtemp(prefix="wwabench-ctl-", dir=_ctl_root()))
     path.chmod(0o755)
     if user is not None:
         os.chown(path, user, user)
