@@ -2,9 +2,10 @@
 
 One supervisor shell lives as long as the sandbox, and each command runs in a forked
 subshell of it (a fork costs a fraction of starting a new bash). For each command the
-host makes two FIFOs in a control directory (visible read-only inside), sends the command on the
-supervisor's stdin, and reads the command's stdout and stderr from the FIFOs until the
-supervisor reports its exit status. Output never touches a disk, so endless output
+host writes the command to a file and makes two FIFOs in a control directory (visible
+read-only inside), sends the command's number on the supervisor's stdin, and reads
+the command's stdout and stderr from the FIFOs until the supervisor reports its exit
+status. Output never touches a disk, so endless output
 cannot fill one, and the host stops reading (and kills the command) past a cap.
 
 On timeout the host signals the supervisor, which kills the command's process group
