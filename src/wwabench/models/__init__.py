@@ -7,7 +7,7 @@ replays its reference solution; language models ignore it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -34,9 +34,35 @@ class Usage:
 @dataclass(frozen=True)
 class Turn:
     text: str
-    tool_calls: tuple[ToolCall, ...]
+    tool_calls: tuple[ToolCall, ...]  # calls made through the provider's tool API
     usage: Usage = field(default_factory=Usage)
     raw: Any = None  # the provider's response, kept for the transcript
+    finish: str = ""  # why generation stopped: stop | length | tool_calls | ...
+    retry_seconds: float = 0.0  # time spent waiting on retries, not the model's own time
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Generation settings, recorded with every run."""
+
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    seed: int = 0
+    # native: tools through the provider's tool API; text: tools described in the
+    # prompt and calls parsed from the reply (as BFCL's "FC" and "Prompt" modes).
+    tool_mode: Literal["native", "text"] = "native"
+    tool_choice: Literal["auto", "required"] = "auto"
+    base_url: str | None = None
+    family: str | None = None  # the tool-call text format to try first
+
+
+class ModelUnavailable(RuntimeError):
+    """The provider failed for reasons that are not the model's (outage, bad key)."""
+
+
+class ContextExhausted(RuntimeError):
+    """The conversation no longer fits the model's context window: the model's limit,
+    so the round ends and is scored on what was done."""
 
 
 class Model(Protocol):
@@ -45,6 +71,7 @@ class Model(Protocol):
 
 class Provider(Protocol):
     spec: str
+    params: ModelParams
 
     def session(self, variant: Variant) -> Model: ...
 
@@ -53,14 +80,48 @@ class UnknownModel(ValueError):
     pass
 
 
-def resolve(spec: str) -> Provider:
-    """The provider a model spec names: `oracle`, `null` or `scripted:<file>`."""
+# OpenAI-compatible servers people run locally, with their usual addresses.
+LOCAL_SERVERS = {
+    "ollama": "http://localhost:11434/v1",
+    "vllm": "http://localhost:8000/v1",
+    "llamacpp": "http://localhost:8080/v1",
+    "lmstudio": "http://localhost:1234/v1",
+}
+SPEC_HELP = (
+    "oracle, null, scripted:<file>, local/<name> (a bundled model), gguf:<path>, "
+    "openai/<model> (with --base-url for any OpenAI-compatible server), "
+    "anthropic/<model>, google/<model>, " + ", ".join(f"{k}/<model>" for k in LOCAL_SERVERS)
+)
+
+
+def resolve(spec: str, params: ModelParams | None = None) -> Provider:
+    """The provider a model spec names."""
     from wwabench.models.builtin import NullProvider, OracleProvider, ScriptedProvider
 
+    params = params or ModelParams()
     if spec == "oracle":
         return OracleProvider()
     if spec == "null":
         return NullProvider()
     if spec.startswith("scripted:"):
         return ScriptedProvider(Path(spec.removeprefix("scripted:")))
-    raise UnknownModel(f"unknown model {spec!r}: use oracle, null or scripted:<file of tool calls>")
+    if spec.startswith(("gguf:", "local/")):
+        from wwabench.models.llama import LlamaProvider
+
+        return LlamaProvider.from_spec(spec, params)
+    provider, _, model = spec.partition("/")
+    if model and provider == "anthropic":
+        from wwabench.models.anthropic import AnthropicProvider
+
+        return AnthropicProvider(spec, model, params)
+    if model and provider == "google":
+        from wwabench.models.google import GoogleProvider
+
+        return GoogleProvider(spec, model, params)
+    if model and (provider == "openai" or provider in LOCAL_SERVERS):
+        from wwabench.models.openai_compat import OpenAIProvider
+
+        if provider in LOCAL_SERVERS and params.base_url is None:
+            params = replace(params, base_url=LOCAL_SERVERS[provider])
+        return OpenAIProvider(spec, model, params)
+    raise UnknownModel(f"unknown model {spec!r}: use {SPEC_HELP}")

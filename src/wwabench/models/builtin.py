@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import Any
 
-from wwabench.models import Message, Turn
+from wwabench.models import Message, ModelParams, Turn
 from wwabench.tasks import Variant
 from wwabench.tools import ToolCall
 
@@ -52,6 +52,7 @@ class Replay:
 @dataclass
 class OracleProvider:
     spec: str = "oracle"
+    params: ModelParams = field(default_factory=ModelParams)
 
     def session(self, variant: Variant) -> Replay:
         return Replay([{"tool": s.tool, "args": dict(s.args)} for s in variant.solution])
@@ -60,6 +61,7 @@ class OracleProvider:
 @dataclass
 class NullProvider:
     spec: str = "null"
+    params: ModelParams = field(default_factory=ModelParams)
 
     def session(self, variant: Variant) -> Replay:
         return Replay([])
@@ -68,6 +70,7 @@ class NullProvider:
 class ScriptedProvider:
     def __init__(self, path: Path) -> None:
         self.spec = f"scripted:{path}"
+        self.params = ModelParams()
         self.turns = load_script(path)
 
     def session(self, variant: Variant) -> Replay:
