@@ -17,7 +17,7 @@ from enum import StrEnum
 from importlib.resources import files
 
 from wwabench.models import ContextExhausted, Message, Model, Turn
-from wwabench.parsing import parse_tool_calls
+from wwabench.parsing import FAMILY_RULES, parse_tool_calls
 from wwabench.sandbox import Sandbox, SandboxError
 from wwabench.tasks import TaskLimits
 from wwabench.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execute, validate
@@ -59,16 +59,20 @@ class AgentResult:
     turn_kinds: dict[str, int] = field(default_factory=dict)
 
 
-def classify(turn: Turn, family: str | None) -> tuple[TurnKind, tuple[ToolCall, ...]]:
+def classify(
+    turn: Turn, family: str | None, number: int = 0
+) -> tuple[TurnKind, tuple[ToolCall, ...]]:
     """What kind of turn this was, and the calls to run."""
     if turn.tool_calls:
         kind, calls = TurnKind.NATIVE, turn.tool_calls
     else:
-        parsed = parse_tool_calls(turn.text, SCHEMAS.keys(), family)
+        parsed = parse_tool_calls(turn.text, SCHEMAS.keys(), family, id_prefix=f"t{number}")
         calls = parsed.calls
         if not calls:
             return (TurnKind.TRUNCATED if turn.finish == "length" else TurnKind.NO_CALL), ()
-        kind = TurnKind.FALLBACK if parsed.fallback else TurnKind.PARSED
+        # Another family's format counts as a fallback when the model's family is known.
+        own = parsed.rule in FAMILY_RULES.get(family, ()) if family else not parsed.fallback
+        kind = TurnKind.PARSED if own else TurnKind.FALLBACK
     if any(c.error is not None for c in calls):
         kind = TurnKind.MALFORMED
     elif any(validate(c) is not None for c in calls):
@@ -104,7 +108,7 @@ def run_agent(
             transcript.event("context_limit", turn=result.turns, error=str(exc))
             break
         latency = time.monotonic() - t0
-        kind, calls = classify(turn, family)
+        kind, calls = classify(turn, family, result.turns + 1)
         kinds[kind] += 1
         result.turns += 1
         result.model_seconds += latency - turn.retry_seconds
