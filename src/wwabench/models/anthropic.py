@@ -5,24 +5,20 @@ The key comes from ANTHROPIC_API_KEY.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import anthropic
 
 from wwabench.models import Message, ModelParams, Turn, Usage
+from wwabench.models.api import ApiProvider
 from wwabench.models.chat import text_mode_system
 from wwabench.models.faults import (
-    DEFAULT_RETRY,
     Classified,
     Fault,
-    RetryPolicy,
-    call_with_retries,
     fault_for_status,
     retry_after,
 )
-from wwabench.tasks import Variant
 from wwabench.tools import ToolCall
 
 REQUEST_SECONDS = 600.0
@@ -120,29 +116,15 @@ def turn_from_anthropic(response: Mapping[str, Any]) -> Turn:
     )
 
 
-class AnthropicProvider:
-    def __init__(
-        self,
-        spec: str,
-        model: str,
-        params: ModelParams,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.spec = spec
-        self.model = model
-        self.params = params
-        self._retry = retry
-        self._sleep = sleep
+class AnthropicProvider(ApiProvider):
+    def _connect(self) -> None:
+        params = self.params
         self._client = anthropic.Anthropic(
             api_key=os.environ.get("ANTHROPIC_API_KEY") or "missing",
             base_url=params.base_url,
             max_retries=0,  # retries are ours: classified, budgeted and recorded
             timeout=REQUEST_SECONDS,
         )
-
-    def session(self, variant: Variant) -> AnthropicProvider:
-        return self
 
     def generate(self, messages: list[Message], tools: list[dict[str, Any]]) -> Turn:
         kwargs = request(messages, tools, self.params)
@@ -153,6 +135,6 @@ class AnthropicProvider:
             )
             return response.model_dump(mode="json", exclude_none=True)
 
-        response, waited = call_with_retries(call, classify, self._retry, self._sleep)
+        response, waited = self._with_retries(call, classify)
         turn = turn_from_anthropic(response)
         return Turn(turn.text, turn.tool_calls, turn.usage, turn.raw, turn.finish, waited)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -17,16 +16,13 @@ from google import genai
 from google.genai import errors, types
 
 from wwabench.models import Message, ModelParams, Turn, Usage
+from wwabench.models.api import ApiProvider
 from wwabench.models.chat import text_mode_system
 from wwabench.models.faults import (
-    DEFAULT_RETRY,
     Classified,
     Fault,
-    RetryPolicy,
-    call_with_retries,
     fault_for_status,
 )
-from wwabench.tasks import Variant
 from wwabench.tools import ToolCall
 
 REQUEST_MS = 600_000
@@ -209,20 +205,9 @@ def turn_from_gemini(response: types.GenerateContentResponse, calls: tuple[ToolC
     )
 
 
-class GoogleProvider:
-    def __init__(
-        self,
-        spec: str,
-        model: str,
-        params: ModelParams,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.spec = spec
-        self.model = model
-        self.params = params
-        self._retry = retry
-        self._sleep = sleep
+class GoogleProvider(ApiProvider):
+    def _connect(self) -> None:
+        params = self.params
         self._client = genai.Client(
             api_key=os.environ.get("GEMINI_API_KEY")
             or os.environ.get("GOOGLE_API_KEY")
@@ -238,9 +223,6 @@ class GoogleProvider:
         self._issued: dict[str, types.Part] = {}
         self._ids = itertools.count()
 
-    def session(self, variant: Variant) -> GoogleProvider:
-        return self
-
     def _new_id(self) -> str:
         return f"call_{next(self._ids)}"
 
@@ -253,7 +235,7 @@ class GoogleProvider:
                 model=self.model, contents=contents, config=config
             )
 
-        response, waited = call_with_retries(call, classify, self._retry, self._sleep)
+        response, waited = self._with_retries(call, classify)
         calls = native_calls(response, self._new_id)
         self._issued.update((c.id, part) for c, part in calls)
         turn = turn_from_gemini(response, tuple(c for c, _ in calls))

@@ -6,24 +6,19 @@ official `openai` SDK. The key comes from OPENAI_API_KEY (local servers need non
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from typing import Any
 
 import openai
 
 from wwabench.models import ContextExhausted, Message, ModelParams, ModelUnavailable, Turn
+from wwabench.models.api import ApiProvider
 from wwabench.models.chat import openai_messages, openai_tools, text_mode_system, turn_from_openai
 from wwabench.models.faults import (
-    DEFAULT_RETRY,
     Classified,
     Fault,
-    RetryPolicy,
-    call_with_retries,
     fault_for_status,
     retry_after,
 )
-from wwabench.tasks import Variant
 
 REQUEST_SECONDS = 600.0
 
@@ -58,29 +53,15 @@ def request(
     return kwargs
 
 
-class OpenAIProvider:
-    def __init__(
-        self,
-        spec: str,
-        model: str,
-        params: ModelParams,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.spec = spec
-        self.model = model
-        self.params = params
-        self._retry = retry
-        self._sleep = sleep
+class OpenAIProvider(ApiProvider):
+    def _connect(self) -> None:
+        params = self.params
         self._client = openai.OpenAI(
             base_url=params.base_url,
             api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
             max_retries=0,  # retries are ours: classified, budgeted and recorded
             timeout=REQUEST_SECONDS,
         )
-
-    def session(self, variant: Variant) -> OpenAIProvider:
-        return self
 
     def generate(self, messages: list[Message], tools: list[dict[str, Any]]) -> Turn:
         kwargs = request(messages, tools, self.params)
@@ -91,7 +72,7 @@ class OpenAIProvider:
             return dumped
 
         try:
-            response, waited = call_with_retries(call, classify, self._retry, self._sleep)
+            response, waited = self._with_retries(call, classify)
         except ModelUnavailable as exc:
             # Servers answer 400 when the prompt outgrows the context: the model's limit.
             if "context" in str(exc).lower() and "BadRequestError" in str(exc):

@@ -1,0 +1,45 @@
+"""What the hosted-API providers share: their identity, parameters and recorded retries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Self, TypeVar
+
+from wwabench.models import ModelParams
+from wwabench.models.faults import DEFAULT_RETRY, Classified, RetryPolicy, call_with_retries
+
+if TYPE_CHECKING:
+    from wwabench.tasks import Variant
+
+T = TypeVar("T")
+
+
+class ApiProvider:
+    """A stateless provider: one client for every episode; the SDK's own retries off."""
+
+    def __init__(
+        self,
+        spec: str,
+        model: str,
+        params: ModelParams,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.spec = spec
+        self.model = model
+        self.params = params
+        self._retry = retry
+        self._sleep = sleep
+        self._connect()
+
+    def _connect(self) -> None:
+        """Make the SDK client (each provider its own)."""
+
+    def session(self, variant: Variant) -> Self:
+        return self
+
+    def _with_retries(
+        self, call: Callable[[], T], classify: Callable[[Exception], Classified | None]
+    ) -> tuple[T, float]:
+        return call_with_retries(call, classify, self._retry, self._sleep)
