@@ -297,7 +297,9 @@ def models_list() -> None:
             f"{m.size / 1e6:.0f} MB",
             str(len(m.parts)),
             "yes" if model_path(m).exists() else "no",
-            ", ".join(sorted({p.package for p in m.parts}))[:50],
+            m.parts[0].package
+            + (f" .. {m.parts[-1].package}" if len(m.parts) > 1 else "")
+            + f" {m.parts[0].version}",
         )
     console.print(table)
 
