@@ -57,3 +57,34 @@ def run_script(tmp_path: Path, bwrap: BwrapFactory) -> Iterator[Any]:
         return run_episode(task, seed, provider, bwrap, tmp_path / "transcript.jsonl")
 
     yield run
+
+
+@pytest.fixture(autouse=True)
+def results_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test gets its own SQLite store, never the user's."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'wwabench.db'}"
+    monkeypatch.setenv("WWABENCH_DB", url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server on 127.0.0.1 for this test session (Debian's postgresql)."""
+    from tests.pg import PostgresServer
+
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs once on SQLite and once on PostgreSQL, on a fresh database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    base: str = request.getfixturevalue("postgres_server")
+    from tests.pg import fresh_database
+
+    return fresh_database(base)

@@ -21,20 +21,40 @@ def test_tasks_lists_the_suite() -> None:
     assert "git-merge-conflict" in result.output
 
 
+def _reject(name: str) -> None:
+    raise AssertionError(f"results.json must be strict JSON, found {name}")
+
+
 def test_run_writes_results_and_transcripts(tmp_path: Path) -> None:
     args = ["run", "--model", "oracle", "--suite", SUITE, "--trials", "2", "--seed", "5"]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path), "--jobs", "2"])
     assert result.exit_code == 0, result.output
     (results_file,) = tmp_path.glob("*/results.json")
-    data = json.loads(results_file.read_text())
-    assert data["model"] == "oracle" and data["seeds"] == [5, 6] and data["score"] == 100.0
+    data = json.loads(results_file.read_text(), parse_constant=_reject)
+    assert data["model"] == "oracle" and data["seeds"] == [5, 6] and data["status"] == "done"
+    assert data["score"] == {
+        "mean": 100.0,
+        "se": None,
+        "low": None,
+        "high": None,
+        "tasks": 1,
+        "trials": 2,
+        "min_trials": 2,
+        "episodes": 2,
+        "df": 0,
+    }
     assert len(data["suite_version"]) == 16 and data["harness_version"]
-    assert data["sandbox"] == "bwrap"
+    assert data["sandbox"] == "bwrap" and data["host"]["cpus"]
     ep = data["episodes"][0]
-    assert ep["checks"][0]["passed"] is True and ep["agent"]["steps"] == 1
-    events = [e["event"] for e in read_transcript(Path(ep["transcript"]))]
+    assert ep["checks"][0]["passed"] is True and ep["steps"] == 1 and ep["seed"] == 5
+    path = results_file.parent / "transcripts" / f"{ep['task']}__seed5.jsonl"
+    events = [e["event"] for e in read_transcript(path)]
     assert events[0] == "episode_start" and events[-1] == "episode_end"
     assert {"model_turn", "tool_result", "submit", "check"} <= set(events)
+    # The store holds the same transcript, and `show` prints the run from the store.
+    shown = CliRunner().invoke(app, ["show", data["run_id"][:15]])
+    assert shown.exit_code == 0, shown.output
+    assert "score 100.0 (SE n/a, 95% CI n/a) over 1 rounds x 2 trials = 2 episodes" in shown.output
 
 
 def test_unknown_model_and_task_are_clear_errors(tmp_path: Path) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +16,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
-from wwabench import __version__
-from wwabench.models import SPEC_HELP, ModelParams, UnknownModel, resolve
+from wwabench import __version__, views
+from wwabench.models import SPEC_HELP, ModelParams, Provider, UnknownModel, resolve
 from wwabench.models.builtin import ScriptError
 from wwabench.models.registry import MODELS, PullError, data_dir, model_path, pull
-from wwabench.runner import Episode, Run, run_suite
+from wwabench.results import Summary, board, compare_runs, export, summarize
+from wwabench.runner import Episode, host_facts, new_run_id, run_suite
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
-from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite
+from wwabench.store import EpisodeResult, RunMeta, RunRow, Store, StoreError, default_url
+from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, suite_version
 
 DEFAULT_MODEL = "oracle"
 app = typer.Typer(
@@ -41,6 +49,25 @@ TaskOpt = Annotated[
     list[str] | None, typer.Option("--task", "-t", help="Only this task (repeatable).")
 ]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Episodes run at once.")]
+RunJobs = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Episodes run at once (default 2; 1 for in-process models, whose prompt "
+        "cache only helps one conversation at a time).",
+    ),
+]
+OutOpt = Annotated[Path, typer.Option(help="Where run directories (transcripts) are written.")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="WWABENCH_DB",
+        help="SQLAlchemy URL of the results store (default: SQLite in the data directory).",
+    ),
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -71,19 +98,21 @@ def _factory(unisolated: bool) -> SandboxFactory:
     return factory
 
 
-def _run_with_progress(
-    tasks: list[Task],
-    spec: str,
-    seeds: list[int],
-    factory: SandboxFactory,
-    out: Path | None,
-    jobs: int,
-    params: ModelParams | None = None,
-) -> Run:
+def _store(db: str | None) -> Store:
     try:
-        provider = resolve(spec, params)
-    except (UnknownModel, ScriptError) as exc:
-        raise _fail(str(exc)) from exc
+        return Store(db)
+    except SQLAlchemyError as exc:
+        raise _fail(f"cannot open the results database {db or default_url()}: {exc}") from exc
+
+
+def _run_with_progress(
+    pairs: list[tuple[Task, int]],
+    provider: Provider,
+    factory: SandboxFactory,
+    run_dir: Path,
+    jobs: int,
+    record: Callable[[Episode], None] | None = None,
+) -> list[Episode]:
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -92,71 +121,29 @@ def _run_with_progress(
         TextColumn("{task.fields[last]}"),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task(spec, total=len(tasks) * len(seeds), last="")
+        bar = progress.add_task(provider.spec, total=len(pairs), last="")
 
         def done(ep: Episode) -> None:
+            if record is not None:
+                record(ep)
             progress.update(bar, advance=1, last=f"{ep.task} seed {ep.seed}: {ep.score:.1f}")
 
-        return run_suite(tasks, provider, seeds, factory, out, jobs=jobs, on_episode=done)
+        return run_suite(pairs, provider, factory, run_dir, jobs=jobs, on_episode=done)
 
 
-def _results_table(run: Run) -> Table:
-    table = Table(title=f"{run.model}  (run {run.id})")
-    for col in (
-        "round",
-        "category",
-        "score",
-        "correct",
-        "effic.",
-        "steps",
-        "ref",
-        "failed",
-        "wrong",
-        "stop",
-        "s",
-    ):
-        left = col in ("round", "category", "stop")
-        table.add_column(col, justify="left" if left else "right", no_wrap=col == "round")
-    by_task: dict[str, list[Episode]] = {}
-    for ep in run.episodes:
-        by_task.setdefault(ep.task, []).append(ep)
-    for task, eps in by_task.items():
-        ok = [e for e in eps if e.status == "ok"]
-        errors = len(eps) - len(ok)
-        if not ok:
-            table.add_row(task, eps[0].category, "[red]error", *[""] * 7, eps[0].error[:40], "")
-            continue
-
-        def mean(xs: list[float]) -> float:
-            return sum(xs) / len(xs)
-
-        table.add_row(
-            task,
-            eps[0].category,
-            f"{mean([e.score for e in ok]):.1f}",
-            f"{mean([e.correctness for e in ok]):.2f}",
-            f"{mean([e.efficiency for e in ok]):.2f}",
-            f"{mean([e.agent.steps for e in ok]):.1f}",
-            str(ok[0].reference_steps),
-            str(sum(e.agent.failed_calls for e in ok)),
-            str(sum(e.agent.wrong_commands for e in ok)),
-            ",".join(sorted({e.agent.stop for e in ok})) + (f" +{errors} err" if errors else ""),
-            f"{mean([e.seconds for e in ok]):.2f}",
-        )
-    return table
+def _resolve(spec: str, params: ModelParams | None = None) -> Provider:
+    try:
+        return resolve(spec, params)
+    except (UnknownModel, ScriptError) as exc:
+        raise _fail(str(exc)) from exc
 
 
-def _print_summary(run: Run) -> None:
-    score, categories = run.summary()
-    console.print(_results_table(run))
-    cats = "  ".join(f"{c} {s:.1f}" for c, s in categories.items())
-    errors = len(run.episodes) - len(run.scored)
-    console.print(
-        f"[bold]score {score:.1f}[/] over {len({e.task for e in run.scored})} rounds, "
-        f"{len(run.seeds)} trial(s), {len(run.scored)} episodes"
-        + (f" ([red]{errors} infrastructure errors excluded[/])" if errors else "")
-        + f" in {run.seconds:.1f} s\n{cats}"
-    )
+def _print_run(store: Store, run_id: str) -> Summary:
+    summary = summarize(store.run(run_id))
+    console.print(views.run_table(summary))
+    for line in views.details(summary):
+        console.print(line, soft_wrap=True)
+    return summary
 
 
 @app.command()
@@ -182,17 +169,8 @@ def run(
     model: Annotated[str, typer.Option("--model", "-m", help=SPEC_HELP)] = DEFAULT_MODEL,
     trials: Annotated[int, typer.Option(min=1, help="Trials per round (seeds).")] = 1,
     seed: Annotated[int, typer.Option(help="First seed; trial k uses seed + k.")] = 0,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=1,
-            help="Episodes run at once (default 2; 1 for in-process models, whose prompt "
-            "cache only helps one conversation at a time).",
-        ),
-    ] = None,
-    out: Annotated[Path, typer.Option(help="Where runs are written.")] = Path("runs"),
+    jobs: RunJobs = None,
+    out: OutOpt = Path("runs"),
     task: TaskOpt = None,
     suite: SuiteOpt = SUITE_DIR,
     unisolated: Unisolated = False,
@@ -208,8 +186,15 @@ def run(
     family: Annotated[
         str | None, typer.Option(help="Tool-call text format to try first (e.g. qwen, llama).")
     ] = None,
+    price_in: Annotated[
+        float | None, typer.Option(help="Dollars per million input tokens, for the cost.")
+    ] = None,
+    price_out: Annotated[
+        float | None, typer.Option(help="Dollars per million output tokens.")
+    ] = None,
+    db: DbOpt = None,
 ) -> None:
-    """Run a model through the suite and write results.json and transcripts."""
+    """Run a model through the suite; results go to the store, transcripts to --out."""
     if tool_mode not in ("native", "text") or tool_choice not in ("auto", "required"):
         raise _fail("--tool-mode is native or text; --tool-choice is auto or required")
     params = ModelParams(
@@ -221,16 +206,132 @@ def run(
         base_url=base_url,
         family=family,
     )
-    factory = _factory(unisolated)
     selected = _load(suite, task)
-    seeds = [seed + k for k in range(trials)]
-    in_process = model.startswith(("local/", "gguf:"))
-    if model.startswith("local/"):
-        _pull_with_progress(model.removeprefix("local/"))
-    jobs = jobs or (1 if in_process else 2)
-    result = _run_with_progress(selected, model, seeds, factory, out, jobs, params)
-    _print_summary(result)
-    console.print(f"results: {out / result.id / 'results.json'}")
+    meta = RunMeta(
+        id=new_run_id(),
+        model=model,
+        suite_version=suite_version(selected),
+        harness_version=__version__,
+        params=asdict(params),
+        seeds=[seed + k for k in range(trials)],
+        tasks=[t.id for t in selected],
+        sandbox="local" if unisolated else "bwrap",
+        host=host_facts(),
+        price_in=price_in,
+        price_out=price_out,
+    )
+    store = _store(db)
+    store.create_run(meta, {t.id: t.category for t in selected})
+    _execute(store, meta.id, selected, params, jobs, out, unisolated)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="A run id or its prefix.")],
+    jobs: RunJobs = None,
+    out: OutOpt = Path("runs"),
+    suite: SuiteOpt = SUITE_DIR,
+    unisolated: Unisolated = False,
+    db: DbOpt = None,
+) -> None:
+    """Finish an interrupted run: episodes with a result are kept, the rest are run."""
+    store = _store(db)
+    row = _find(store, run_id)
+    if row.status == "done":
+        raise _fail(f"run {row.id} is already complete")
+    selected = _load(suite, list(row.tasks))
+    if suite_version(selected) != row.suite_version:
+        raise _fail(
+            f"the suite changed since run {row.id} (version {row.suite_version}, now "
+            f"{suite_version(selected)}): its scores would not be comparable; start a new run"
+        )
+    _execute(store, row.id, selected, ModelParams(**row.params), jobs, out, unisolated)
+
+
+@app.command()
+def rerun(
+    run_id: Annotated[str, typer.Argument(help="A run id or its prefix.")],
+    jobs: RunJobs = None,
+    out: OutOpt = Path("runs"),
+    suite: SuiteOpt = SUITE_DIR,
+    unisolated: Unisolated = False,
+    db: DbOpt = None,
+) -> None:
+    """Repeat a run as a new run: same suite version, model, parameters and seeds."""
+    store = _store(db)
+    row = _find(store, run_id)
+    selected = _load(suite, list(row.tasks))
+    if suite_version(selected) != row.suite_version:
+        raise _fail(
+            f"run {row.id} used suite version {row.suite_version}; this suite is "
+            f"{suite_version(selected)}, so the rerun would not repeat it"
+        )
+    meta = RunMeta(
+        id=new_run_id(),
+        model=row.model.spec,
+        suite_version=row.suite_version,
+        harness_version=__version__,
+        params=dict(row.params),
+        seeds=list(row.seeds),
+        tasks=list(row.tasks),
+        sandbox="local" if unisolated else "bwrap",
+        host=host_facts(),
+        price_in=row.price_in,
+        price_out=row.price_out,
+    )
+    store.create_run(meta, {t.id: t.category for t in selected})
+    console.print(f"rerun of {row.id} as {meta.id}")
+    _execute(store, meta.id, selected, ModelParams(**row.params), jobs, out, unisolated)
+
+
+def _find(store: Store, run_id: str) -> RunRow:
+    try:
+        return store.run(store.find_run(run_id))
+    except StoreError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _execute(
+    store: Store,
+    run_id: str,
+    tasks: list[Task],
+    params: ModelParams,
+    jobs: int | None,
+    out: Path,
+    unisolated: bool,
+) -> None:
+    """Run the run's pending episodes, recording each as it ends; then print the run."""
+    row = store.run(run_id)
+    factory = _factory(unisolated)
+    if row.model.spec.startswith("local/"):
+        _pull_with_progress(row.model.spec.removeprefix("local/"))
+    provider = _resolve(row.model.spec, params)
+    by_id = {t.id: t for t in tasks}
+    pairs = [(by_id[t], seed) for t, seed in store.pending(run_id)]
+    run_dir = out / run_id
+
+    def record(ep: Episode) -> None:
+        text = Path(ep.transcript).read_text(encoding="utf-8") if ep.transcript else ""
+        store.record(run_id, EpisodeResult.of(ep), text)
+
+    in_process = row.model.spec.startswith(("local/", "gguf:"))
+    start = time.monotonic()
+    try:
+        _run_with_progress(
+            pairs, provider, factory, run_dir, jobs or (1 if in_process else 2), record
+        )
+    finally:
+        store.finish_run(run_id, time.monotonic() - start)
+        if store.pending(run_id):
+            console.print(
+                f"[yellow]run {run_id} interrupted[/]; finish it with: wwabench resume {run_id}"
+            )
+    summary = _print_run(store, run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "results.json").write_text(
+        json.dumps(export(store.run(run_id), summary), indent=2) + "\n"
+    )
+    console.print(f"results: {run_dir / 'results.json'} and {store.engine.url.render_as_string()}")
 
 
 @app.command()
@@ -244,11 +345,13 @@ def validate(
     """Prove the suite: the oracle scores 100 and the null agent 0 on every round and seed."""
     factory = _factory(unisolated)
     selected = _load(suite, task)
-    seed_list = list(range(seeds))
+    pairs = [(t, seed) for seed in range(seeds) for t in selected]
     problems = []
     for spec, want in (("oracle", 100.0), ("null", 0.0)):
-        result = _run_with_progress(selected, spec, seed_list, factory, None, jobs)
-        for ep in result.episodes:
+        start = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="wwabench-validate-") as tmp:
+            episodes = _run_with_progress(pairs, _resolve(spec), factory, Path(tmp), jobs)
+        for ep in episodes:
             if ep.status != "ok":
                 problems.append(f"{spec} {ep.task} seed {ep.seed}: {ep.error}")
             elif abs(ep.score - want) > 1e-9:
@@ -270,7 +373,7 @@ def validate(
                         f"oracle {ep.task} seed {ep.seed}: {ep.agent.wrong_commands} failing "
                         f"command(s), solution.toml declares {declared} (`fails = true`)"
                     )
-        console.print(f"{spec}: {len(result.episodes)} episodes in {result.seconds:.1f} s")
+        console.print(f"{spec}: {len(episodes)} episodes in {time.monotonic() - start:.1f} s")
     if problems:
         for p in problems:
             console.print(f"[red]FAIL[/] {escape(p)}", soft_wrap=True)
@@ -278,6 +381,70 @@ def validate(
     console.print(
         f"[green]suite valid[/]: {len(selected)} tasks x {seeds} seeds, oracle 100 and null 0"
     )
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="A run id, its prefix, or 'latest'.")] = "latest",
+    as_json: Annotated[bool, typer.Option("--json", help="Print results.json instead.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Print a stored run: per-round table, score with its interval, protocol, tokens."""
+    store = _store(db)
+    row = _find(store, run_id)
+    if as_json:
+        print(json.dumps(export(row, summarize(row)), indent=2))
+    else:
+        _print_run(store, row.id)
+
+
+@app.command()
+def leaderboard(
+    suite_version_: Annotated[
+        str | None, typer.Option("--suite-version", help="Only runs on this suite version.")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Rank the latest finished run of each model, with 95% intervals."""
+    rows = board(_store(db), suite_version_)
+    if not rows:
+        raise _fail("no finished runs in the store yet: try `wwabench run`")
+    console.print(views.board_table(rows))
+    console.print(
+        "Intervals are t intervals over rounds (rounds are the unit; trials are averaged "
+        "within a round). Overlapping intervals do not settle a ranking: use "
+        "`wwabench compare A B`."
+    )
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="Run A (id, prefix or a model spec).")],
+    b: Annotated[str, typer.Argument(help="Run B.")],
+    db: DbOpt = None,
+) -> None:
+    """Paired comparison of two runs on the same rounds and seeds."""
+    store = _store(db)
+    ra, rb = _find_run_or_model(store, a), _find_run_or_model(store, b)
+    if ra.suite_version != rb.suite_version:
+        console.print(
+            f"[yellow]warning:[/] the runs used different suite versions "
+            f"({ra.suite_version}, {rb.suite_version}); rounds are paired by name and seed"
+        )
+    try:
+        result = compare_runs(ra, rb)
+    except ValueError as exc:
+        raise _fail(f"cannot pair runs {ra.id} and {rb.id}: {exc}") from exc
+    for line in views.comparison_lines(summarize(ra), summarize(rb), result):
+        console.print(line, soft_wrap=True)
+
+
+def _find_run_or_model(store: Store, key: str) -> RunRow:
+    """A run by id prefix, or the latest finished run of a model spec."""
+    latest = [r for r in store.runs(status="done") if r.model.spec == key]
+    if latest:
+        return store.run(latest[-1].id)
+    return _find(store, key)
 
 
 models_app = typer.Typer(help="The bundled local models.", no_args_is_help=True)

@@ -7,26 +7,24 @@ file is wrong) is recorded with status `error` and kept out of the score.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import os
 import platform
 import shlex
 import time
 import traceback
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wwabench import __version__
-from wwabench.agent import FAILED_TURNS, AgentResult, run_agent
+from wwabench.agent import AgentResult, run_agent
 from wwabench.checks import CheckResult, run_checks
-from wwabench.models import ModelParams, ModelUnavailable, Provider
+from wwabench.models import ModelUnavailable, Provider
 from wwabench.sandbox import MiB, Sandbox, SandboxError, SandboxFactory, SandboxSpec
-from wwabench.scoring import Conduct, Scored, correctness, efficiency, round_score, run_score
-from wwabench.tasks import SUITE_DIR, Task, TaskError, Variant, suite_version
+from wwabench.scoring import Conduct, correctness, efficiency, round_score
+from wwabench.tasks import SUITE_DIR, Task, TaskError, Variant
 from wwabench.transcript import Transcript
 
 SETUP_SECONDS = 60.0
@@ -48,6 +46,11 @@ class Episode:
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
     transcript: str = ""
+
+    @property
+    def solved(self) -> bool:
+        """Every hidden check passed: the binary outcome behind pass@1 and pass^k."""
+        return self.status == "ok" and self.correctness >= 1.0
 
 
 def _prepare(sandbox: Sandbox, variant: Variant) -> None:
@@ -150,67 +153,13 @@ def run_episode(
     return episode
 
 
-@dataclass
-class Run:
-    id: str
-    model: str
-    params: ModelParams
-    seeds: list[int]
-    tasks: list[Task]
-    sandbox: str
-    suite_version: str
-    started: str
-    episodes: list[Episode] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def scored(self) -> list[Episode]:
-        return [e for e in self.episodes if e.status == "ok"]
-
-    def summary(self) -> tuple[float, dict[str, float]]:
-        return run_score(Scored(e.task, e.category, e.score) for e in self.scored)
-
-    def protocol(self) -> dict[str, Any]:
-        """Protocol adherence: the shares of turn kinds, and of rounds with no failed turn."""
-        kinds: Counter[str] = Counter()
-        for e in self.scored:
-            kinds.update(e.agent.turn_kinds)
-        turns = sum(kinds.values())
-        clean = [e for e in self.scored if not any(e.agent.turn_kinds.get(k) for k in FAILED_TURNS)]
-        return {
-            "turns": turns,
-            "kinds": {k: round(n / turns, 4) for k, n in sorted(kinds.items())} if turns else {},
-            "episodes_without_failed_turn": round(len(clean) / len(self.scored), 4)
-            if self.scored
-            else 0.0,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        score, categories = self.summary()
-        return {
-            "run_id": self.id,
-            "suite_version": self.suite_version,
-            "harness_version": __version__,
-            "model": self.model,
-            "model_params": asdict(self.params),
-            "seeds": self.seeds,
-            "trials": len(self.seeds),
-            "sandbox": self.sandbox,
-            "started": self.started,
-            "seconds": round(self.seconds, 3),
-            "host": {
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-            },
-            "score": round(score, 3),
-            "categories": {c: round(s, 3) for c, s in categories.items()},
-            "rounds": len({e.task for e in self.scored}),
-            "episodes_scored": len(self.scored),
-            "episodes_error": len(self.episodes) - len(self.scored),
-            "protocol": self.protocol(),
-            "episodes": [asdict(e) for e in self.episodes],
-        }
+def host_facts() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+    }
 
 
 def new_run_id() -> str:
@@ -219,48 +168,36 @@ def new_run_id() -> str:
 
 
 def run_suite(
-    tasks: Sequence[Task],
+    pairs: Sequence[tuple[Task, int]],
     provider: Provider,
-    seeds: Sequence[int],
     factory: SandboxFactory,
-    out_dir: Path | None,
+    run_dir: Path,
     jobs: int = 1,
     on_episode: Callable[[Episode], None] | None = None,
-) -> Run:
-    """Every task for every seed, `jobs` episodes at a time."""
-    run = Run(
-        id=new_run_id(),
-        model=provider.spec,
-        params=provider.params,
-        seeds=list(seeds),
-        tasks=list(tasks),
-        sandbox=factory.name,
-        suite_version=suite_version(list(tasks)),
-        started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    )
-    start = time.monotonic()
-    run_dir = out_dir / run.id if out_dir is not None else None
+) -> list[Episode]:
+    """Each (task, seed) episode, `jobs` at a time; transcripts go under `run_dir`.
+
+    `on_episode` is called in the calling thread as each episode ends, so whatever it
+    writes (the store) sees one writer.
+    """
 
     def one(task: Task, seed: int) -> Episode:
-        path = run_dir / "transcripts" / f"{task.id}__seed{seed}.jsonl" if run_dir else None
+        path = run_dir / "transcripts" / f"{task.id}__seed{seed}.jsonl"
         return run_episode(task, seed, provider, factory, path)
 
+    episodes = []
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = [pool.submit(one, t, s) for s in seeds for t in tasks]
+        futures = [pool.submit(one, t, s) for t, s in pairs]
         for future in as_completed(futures):
             episode = future.result()
-            run.episodes.append(episode)
+            episodes.append(episode)
             if on_episode is not None:
                 on_episode(episode)
     finally:
         # On Ctrl-C, episodes not started are dropped; running ones end within their
         # limits and close their sandboxes.
         pool.shutdown(wait=True, cancel_futures=True)
-    order = {(t.id, s): i for i, (s, t) in enumerate((s, t) for s in seeds for t in tasks)}
-    run.episodes.sort(key=lambda e: order[(e.task, e.seed)])
-    run.seconds = time.monotonic() - start
-    if run_dir is not None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "results.json").write_text(json.dumps(run.to_json(), indent=2) + "\n")
-    return run
+    order = {(t.id, s): i for i, (t, s) in enumerate(pairs)}
+    episodes.sort(key=lambda e: order[(e.task, e.seed)])
+    return episodes

@@ -1,0 +1,279 @@
+"""What a stored run says: its score with an interval, and everything printed beside it.
+
+The estimators live in `stats`; this module turns stored episodes into their inputs and
+collects the figures that reports, the leaderboard and the service show.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from statistics import fmean
+from typing import Any
+
+from wwabench.agent import FAILED_TURNS
+from wwabench.stats import (
+    Comparison,
+    Estimate,
+    Obs,
+    PassK,
+    compare,
+    pass_hat_k,
+    score_estimate,
+)
+from wwabench.store import OK, EpisodeRow, RunRow, Store
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Protocol adherence: how the model's turns were classified."""
+
+    turns: int
+    kinds: dict[str, float]
+    clean_episodes: float  # share of episodes with no failed turn
+
+
+@dataclass(frozen=True)
+class Summary:
+    run_id: str
+    model: str
+    name: str
+    meta: dict[str, Any]
+    status: str
+    suite_version: str
+    created: str
+    rounds: int
+    trials: int
+    episodes: int
+    errors: int
+    pending: int
+    score: Estimate
+    correctness: Estimate
+    efficiency: Estimate
+    pass1: Estimate
+    pass_k: PassK | None
+    categories: dict[str, float]
+    protocol: Protocol
+    failed_calls: int
+    wrong_commands: int
+    input_tokens: int
+    output_tokens: int
+    seconds: float
+    model_seconds: float
+    cost: float | None
+    tasks: list[TaskLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One round of a run, its trials averaged."""
+
+    task: str
+    category: str
+    episodes: int
+    errors: int
+    score: float
+    correctness: float
+    efficiency: float
+    solved: int
+    steps: float
+    reference_steps: int
+    failed_calls: int
+    wrong_commands: int
+    stops: str
+    seconds: float
+
+
+def scored(run: RunRow) -> list[EpisodeRow]:
+    return [e for e in run.episodes if e.status == OK]
+
+
+def observations(
+    episodes: Sequence[EpisodeRow], value: str = "score", scale: float = 1.0
+) -> list[Obs]:
+    return [Obs(e.task, e.seed, scale * float(getattr(e, value)), e.solved) for e in episodes]
+
+
+def earned_efficiency(episodes: Sequence[EpisodeRow]) -> list[Obs]:
+    """Efficiency credit as earned, c x e on 0-100: a round that achieves nothing earns none.
+
+    With it the score splits exactly: score = 0.7 correctness + 0.3 efficiency, so an agent
+    that submits at once does not show a perfect efficiency beside its zero.
+    """
+    return [Obs(e.task, e.seed, 100.0 * e.correctness * e.efficiency, e.solved) for e in episodes]
+
+
+def protocol(episodes: Sequence[EpisodeRow]) -> Protocol:
+    kinds: Counter[str] = Counter()
+    for e in episodes:
+        kinds.update(e.turn_kinds)
+    turns = sum(kinds.values())
+    clean = [e for e in episodes if not any(e.turn_kinds.get(k) for k in FAILED_TURNS)]
+    return Protocol(
+        turns=turns,
+        kinds={k: n / turns for k, n in sorted(kinds.items())} if turns else {},
+        clean_episodes=len(clean) / len(episodes) if episodes else 0.0,
+    )
+
+
+def _task_lines(run: RunRow) -> list[TaskLine]:
+    by_task: dict[str, list[EpisodeRow]] = defaultdict(list)
+    for e in run.episodes:
+        by_task[e.task].append(e)
+    lines = []
+    for task, eps in by_task.items():
+        ok = [e for e in eps if e.status == OK]
+        errors = sum(1 for e in eps if e.status == "error")
+
+        def mean(attr: str, ok: list[EpisodeRow] = ok) -> float:
+            return fmean(float(getattr(e, attr)) for e in ok) if ok else 0.0
+
+        lines.append(
+            TaskLine(
+                task=task,
+                category=eps[0].category,
+                episodes=len(ok),
+                errors=errors,
+                score=mean("score"),
+                correctness=mean("correctness"),
+                efficiency=fmean(e.correctness * e.efficiency for e in ok) if ok else 0.0,
+                solved=sum(e.solved for e in ok),
+                steps=mean("steps"),
+                reference_steps=eps[0].reference_steps,
+                failed_calls=sum(e.failed_calls for e in ok),
+                wrong_commands=sum(e.wrong_commands for e in ok),
+                stops=",".join(sorted({e.stop for e in ok})) if ok else eps[0].error[:60],
+                seconds=mean("seconds"),
+            )
+        )
+    return lines
+
+
+def summarize(run: RunRow) -> Summary:
+    ok = scored(run)
+    trials = len(run.seeds)
+    cats: dict[str, list[float]] = defaultdict(list)
+    lines = _task_lines(run)
+    for line in lines:
+        if line.episodes:
+            cats[line.category].append(line.score)
+    tokens_in = sum(e.input_tokens for e in ok)
+    tokens_out = sum(e.output_tokens for e in ok)
+    cost = None
+    if run.price_in is not None and run.price_out is not None:
+        cost = (tokens_in * run.price_in + tokens_out * run.price_out) / 1e6
+    # pass^k needs k trials of a round; with one trial it is pass@1 and not repeated.
+    pass_k = pass_hat_k(observations(ok), trials) if trials > 1 else None
+    return Summary(
+        run_id=run.id,
+        model=run.model.spec,
+        name=run.model.name,
+        meta=dict(run.model.meta),
+        status=run.status,
+        suite_version=run.suite_version,
+        created=run.created.isoformat(timespec="seconds"),
+        rounds=len({e.task for e in ok}),
+        trials=trials,
+        episodes=len(ok),
+        errors=sum(1 for e in run.episodes if e.status == "error"),
+        pending=sum(1 for e in run.episodes if e.status not in (OK, "error")),
+        score=score_estimate(observations(ok)),
+        correctness=score_estimate(observations(ok, "correctness", 100.0)),
+        efficiency=score_estimate(earned_efficiency(ok)),
+        pass1=score_estimate(
+            [Obs(o.task, o.seed, float(o.solved), o.solved) for o in observations(ok)]
+        ),
+        pass_k=pass_k,
+        categories={c: fmean(v) for c, v in sorted(cats.items())},
+        protocol=protocol(ok),
+        failed_calls=sum(e.failed_calls for e in ok),
+        wrong_commands=sum(e.wrong_commands for e in ok),
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        seconds=run.seconds,
+        model_seconds=sum(e.model_seconds for e in ok),
+        cost=cost,
+        tasks=lines,
+    )
+
+
+def board(store: Store, suite_version: str | None = None) -> list[Summary]:
+    """The latest finished run of each model (on one suite version if given), best first."""
+    latest: dict[str, RunRow] = {}
+    for run in store.runs(status="done"):
+        if suite_version is None or run.suite_version == suite_version:
+            latest[run.model.spec] = run  # runs come oldest first
+    rows = [summarize(r) for r in latest.values()]
+    return sorted(rows, key=lambda s: -s.score.mean)
+
+
+def compare_runs(a: RunRow, b: RunRow) -> Comparison:
+    return compare(observations(scored(a)), observations(scored(b)))
+
+
+def _number(v: Any) -> Any:
+    """Strict JSON: an undefined SE (one round) or an infinite t is null, not NaN."""
+    if isinstance(v, float):
+        return round(v, 4) if math.isfinite(v) else None
+    return v
+
+
+def _estimate(e: Estimate) -> dict[str, Any]:
+    return {k: _number(v) for k, v in asdict(e).items()}
+
+
+def export(run: RunRow, s: Summary) -> dict[str, Any]:
+    """results.json: the run's metadata, its statistics and every episode."""
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "model": run.model.spec,
+        "model_params": run.params,
+        "suite_version": run.suite_version,
+        "harness_version": run.harness_version,
+        "seeds": run.seeds,
+        "trials": len(run.seeds),
+        "tasks": run.tasks,
+        "sandbox": run.sandbox,
+        "host": run.host,
+        "created": s.created,
+        "seconds": round(run.seconds, 3),
+        "rounds": s.rounds,
+        "episodes_scored": s.episodes,
+        "episodes_error": s.errors,
+        "episodes_pending": s.pending,
+        "score": _estimate(s.score),
+        "correctness": _estimate(s.correctness),
+        "efficiency": _estimate(s.efficiency),
+        "pass1": _estimate(s.pass1),
+        "pass_k": {"k": s.pass_k.k, "excluded": s.pass_k.excluded, **_estimate(s.pass_k.estimate)}
+        if s.pass_k is not None
+        else None,
+        "categories": {c: round(v, 3) for c, v in s.categories.items()},
+        "protocol": asdict(s.protocol),
+        "failed_calls": s.failed_calls,
+        "wrong_commands": s.wrong_commands,
+        "tokens": {"input": s.input_tokens, "output": s.output_tokens},
+        "cost": s.cost,
+        "episodes": [_episode(e) for e in run.episodes],
+    }
+
+
+def _episode(e: EpisodeRow) -> dict[str, Any]:
+    skip = {"run", "checks", "lease_owner", "lease_expires", "id", "run_id"}
+    fields = {c.key: getattr(e, c.key) for c in EpisodeRow.__table__.columns if c.key not in skip}
+    fields["finished"] = e.finished.isoformat() if e.finished else None
+    fields["checks"] = [
+        {
+            "name": c.name,
+            "weight": c.weight,
+            "passed": c.passed,
+            "exit_code": c.exit_code,
+            "output": c.output,
+            "seconds": c.seconds,
+        }
+        for c in e.checks
+    ]
+    return fields

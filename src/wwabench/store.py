@@ -1,0 +1,408 @@
+"""The results store: runs, their episodes, check results and full transcripts.
+
+SQLite in the data directory by default, any SQLAlchemy URL (PostgreSQL) otherwise.
+The schema is owned by the Alembic migrations in `wwabench/migrations`; opening a store
+upgrades it, so an old database is carried forward rather than refused.
+
+A run is created with one `pending` row per (round, seed) before any work starts, and
+each finished episode is written in one transaction. Resuming a run after a crash
+therefore re-runs exactly the episodes that have no result, and writing a result twice
+(a repeated delivery) keeps the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from wwabench.models.registry import data_dir
+from wwabench.runner import Episode
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+PENDING, RUNNING, OK, ERROR = "pending", "running", "ok", "error"
+FINISHED = (OK, ERROR)
+
+
+def default_url() -> str:
+    return os.environ.get("WWABENCH_DB") or f"sqlite:///{data_dir() / 'wwabench.db'}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ModelRow(Base):
+    __tablename__ = "models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spec: Mapped[str] = mapped_column(String(300), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    suite_version: Mapped[str] = mapped_column(String(64))
+    harness_version: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column()
+    seeds: Mapped[list[Any]] = mapped_column()
+    tasks: Mapped[list[Any]] = mapped_column()
+    sandbox: Mapped[str] = mapped_column(String(32))
+    host: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=RUNNING)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # Dollars per million tokens, when the operator configured a price.
+    price_in: Mapped[float | None] = mapped_column(Float)
+    price_out: Mapped[float | None] = mapped_column(Float)
+
+    model: Mapped[ModelRow] = relationship()
+    episodes: Mapped[list[EpisodeRow]] = relationship(
+        back_populates="run", order_by="EpisodeRow.id"
+    )
+
+
+class EpisodeRow(Base):
+    __tablename__ = "episodes"
+    __table_args__ = (UniqueConstraint("run_id", "task", "seed"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
+    task: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(50))
+    seed: Mapped[int] = mapped_column(Integer)
+    trial: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    correctness: Mapped[float] = mapped_column(Float, default=0.0)
+    efficiency: Mapped[float] = mapped_column(Float, default=0.0)
+    solved: Mapped[bool] = mapped_column(Boolean, default=False)
+    reference_steps: Mapped[int] = mapped_column(Integer, default=0)
+    stop: Mapped[str] = mapped_column(String(32), default="")
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+    steps: Mapped[int] = mapped_column(Integer, default=0)
+    tool_calls: Mapped[int] = mapped_column(Integer, default=0)
+    failed_calls: Mapped[int] = mapped_column(Integer, default=0)
+    wrong_commands: Mapped[int] = mapped_column(Integer, default=0)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    model_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    retry_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    tool_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    turn_kinds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Worker leases (the service's queue): who holds the episode and until when.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    run: Mapped[RunRow] = relationship(back_populates="episodes")
+    checks: Mapped[list[CheckRow]] = relationship(order_by="CheckRow.id")
+
+
+class CheckRow(Base):
+    __tablename__ = "check_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    exit_code: Mapped[int] = mapped_column(Integer)
+    output: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class TranscriptRow(Base):
+    """Kept apart from episodes so that leaderboard queries never load megabytes of text."""
+
+    __tablename__ = "transcripts"
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), primary_key=True)
+    jsonl: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """What identifies a run and makes it repeatable."""
+
+    id: str
+    model: str
+    suite_version: str
+    harness_version: str
+    params: dict[str, Any]
+    seeds: list[int]
+    tasks: list[str]
+    sandbox: str
+    host: dict[str, Any]
+    price_in: float | None = None
+    price_out: float | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """A finished episode, flattened for storage (the runner's Episode, checks aside)."""
+
+    task: str
+    seed: int
+    status: str
+    error: str
+    score: float
+    correctness: float
+    efficiency: float
+    solved: bool
+    reference_steps: int
+    stop: str
+    turns: int
+    steps: int
+    tool_calls: int
+    failed_calls: int
+    wrong_commands: int
+    input_tokens: int
+    output_tokens: int
+    seconds: float
+    model_seconds: float
+    retry_seconds: float
+    tool_seconds: float
+    turn_kinds: dict[str, int]
+    checks: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, ep: Episode) -> EpisodeResult:
+        a = ep.agent
+        return cls(
+            task=ep.task,
+            seed=ep.seed,
+            status=ep.status,
+            error=ep.error,
+            score=ep.score,
+            correctness=ep.correctness,
+            efficiency=ep.efficiency,
+            solved=ep.solved,
+            reference_steps=ep.reference_steps,
+            stop=a.stop,
+            turns=a.turns,
+            steps=a.steps,
+            tool_calls=a.tool_calls,
+            failed_calls=a.failed_calls,
+            wrong_commands=a.wrong_commands,
+            input_tokens=a.input_tokens,
+            output_tokens=a.output_tokens,
+            seconds=ep.seconds,
+            model_seconds=a.model_seconds,
+            retry_seconds=a.retry_seconds,
+            tool_seconds=a.tool_seconds,
+            turn_kinds=dict(a.turn_kinds),
+            checks=[asdict(c) for c in ep.checks],
+        )
+
+
+class StoreError(Exception):
+    pass
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(conn: Any, _record: Any) -> None:
+        cur = conn.cursor()
+        # WAL lets readers (the website) work while a runner writes; the busy timeout
+        # makes concurrent workers wait for the lock instead of failing.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def connect(url: str | None = None, *, upgrade: bool = True) -> Engine:
+    url = url or default_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine)
+    if upgrade:
+        migrate(engine)
+    return engine
+
+
+class Store:
+    def __init__(self, url: str | None = None) -> None:
+        self.engine = connect(url)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writing ------------------------------------------------------------------
+
+    def model(self, s: Session, spec: str, name: str | None = None) -> ModelRow:
+        row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+        if row is None:
+            row = ModelRow(spec=spec, name=name or spec, meta={})
+            s.add(row)
+            s.flush()
+        return row
+
+    def create_run(self, meta: RunMeta, categories: dict[str, str]) -> None:
+        """The run and one pending episode per (round, seed), trial k using seeds[k]."""
+        with self.session() as s, s.begin():
+            model = self.model(s, meta.model)
+            fields = asdict(meta)
+            fields.pop("model")
+            s.add(RunRow(model_id=model.id, status=RUNNING, **fields))
+            for trial, seed in enumerate(meta.seeds):
+                for task in meta.tasks:
+                    s.add(
+                        EpisodeRow(
+                            run_id=meta.id,
+                            task=task,
+                            category=categories[task],
+                            seed=seed,
+                            trial=trial,
+                            status=PENDING,
+                        )
+                    )
+
+    def pending(self, run_id: str) -> list[tuple[str, int]]:
+        """(round, seed) of every episode without a result, in trial order."""
+        with self.session() as s:
+            rows = s.execute(
+                select(EpisodeRow.task, EpisodeRow.seed)
+                .where(EpisodeRow.run_id == run_id, EpisodeRow.status.not_in(FINISHED))
+                .order_by(EpisodeRow.id)
+            )
+            return [(t, seed) for t, seed in rows]
+
+    def record(self, run_id: str, result: EpisodeResult, transcript: str) -> bool:
+        """Store a finished episode once; False when it already had a result."""
+        fields = asdict(result)
+        checks = fields.pop("checks")
+        task, seed = fields.pop("task"), fields.pop("seed")
+        with self.session() as s, s.begin():
+            ep_id = s.scalar(
+                select(EpisodeRow.id).where(
+                    EpisodeRow.run_id == run_id, EpisodeRow.task == task, EpisodeRow.seed == seed
+                )
+            )
+            if ep_id is None:
+                raise StoreError(f"run {run_id} has no episode {task} seed {seed}")
+            # The status guard in the UPDATE makes "first result wins" atomic even when
+            # two workers deliver the same episode at once.
+            done = s.execute(
+                update(EpisodeRow)
+                .where(EpisodeRow.id == ep_id, EpisodeRow.status.not_in(FINISHED))
+                .values(**fields, finished=_now(), lease_owner=None, lease_expires=None)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            s.add_all(CheckRow(episode_id=ep_id, **c) for c in checks)
+            s.add(TranscriptRow(episode_id=ep_id, jsonl=transcript))
+        return True
+
+    def finish_run(self, run_id: str, seconds: float) -> None:
+        with self.session() as s, s.begin():
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            left = s.scalar(
+                select(EpisodeRow.id)
+                .where(EpisodeRow.run_id == run_id, EpisodeRow.status.not_in(FINISHED))
+                .limit(1)
+            )
+            run.seconds += seconds
+            if left is None:
+                run.status = "done"
+                run.finished = _now()
+            else:
+                run.status = "interrupted"
+
+    # --- reading ------------------------------------------------------------------
+
+    def find_run(self, prefix: str) -> str:
+        """A run id from an unambiguous prefix (or 'latest')."""
+        with self.session() as s:
+            if prefix == "latest":
+                found = s.scalars(select(RunRow.id).order_by(RunRow.created.desc()).limit(1))
+            else:
+                found = s.scalars(select(RunRow.id).where(RunRow.id.startswith(prefix)).limit(2))
+            ids = list(found)
+        if len(ids) != 1:
+            raise StoreError(
+                f"no run matches {prefix!r}" if not ids else f"{prefix!r} matches several runs"
+            )
+        return ids[0]
+
+    def run(self, run_id: str) -> RunRow:
+        with self.session() as s:
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            _ = run.model, [e.checks for e in run.episodes]
+            return run
+
+    def runs(self, status: str | None = None) -> list[RunRow]:
+        with self.session() as s:
+            q = select(RunRow).order_by(RunRow.created)
+            if status is not None:
+                q = q.where(RunRow.status == status)
+            runs = list(s.scalars(q))
+            for r in runs:
+                _ = r.model, r.episodes
+            return runs
+
+    def transcript(self, run_id: str, task: str, seed: int) -> str:
+        with self.session() as s:
+            text = s.scalar(
+                select(TranscriptRow.jsonl)
+                .join(EpisodeRow, EpisodeRow.id == TranscriptRow.episode_id)
+                .where(
+                    EpisodeRow.run_id == run_id, EpisodeRow.task == task, EpisodeRow.seed == seed
+                )
+            )
+        if text is None:
+            raise StoreError(f"no transcript for {task} seed {seed} in run {run_id}")
+        return text
+
+
+def finished(episodes: Sequence[EpisodeRow]) -> Iterator[EpisodeRow]:
+    return (e for e in episodes if e.status in FINISHED)

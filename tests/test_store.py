@@ -1,0 +1,165 @@
+"""The results store on SQLite and on a real PostgreSQL server: the same cases on both."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from wwabench.store import Base, EpisodeResult, RunMeta, Store, StoreError, connect, migrate
+
+TASKS = {"alpha": "git", "beta": "shell"}
+
+
+def meta(run_id: str = "run-1", seeds: list[int] | None = None) -> RunMeta:
+    return RunMeta(
+        id=run_id,
+        model="scripted:x",
+        suite_version="abc",
+        harness_version="0.1.0",
+        params={"temperature": 0.0},
+        seeds=seeds or [3, 4],
+        tasks=list(TASKS),
+        sandbox="bwrap",
+        host={"python": "3.11"},
+        price_in=1.0,
+        price_out=2.0,
+    )
+
+
+def result(task: str, seed: int, score: float = 70.0) -> EpisodeResult:
+    return EpisodeResult(
+        task=task,
+        seed=seed,
+        status="ok",
+        error="",
+        score=score,
+        correctness=1.0,
+        efficiency=0.0,
+        solved=True,
+        reference_steps=2,
+        stop="submitted",
+        turns=3,
+        steps=2,
+        tool_calls=2,
+        failed_calls=0,
+        wrong_commands=1,
+        input_tokens=100,
+        output_tokens=20,
+        seconds=1.5,
+        model_seconds=1.0,
+        retry_seconds=0.0,
+        tool_seconds=0.2,
+        turn_kinds={"native": 3},
+        checks=[
+            {
+                "name": "c1",
+                "weight": 1.0,
+                "passed": True,
+                "exit_code": 0,
+                "output": "ok",
+                "seconds": 0.1,
+            }
+        ],
+    )
+
+
+def test_schema_of_the_migrations_matches_the_models(db_url: str) -> None:
+    engine = connect(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_run_lifecycle_and_first_result_wins(db_url: str) -> None:
+    store = Store(db_url)
+    store.create_run(meta(), TASKS)
+    assert store.pending("run-1") == [("alpha", 3), ("beta", 3), ("alpha", 4), ("beta", 4)]
+    assert store.record("run-1", result("alpha", 3), '{"event": "x"}\n')
+    # A repeated delivery of the same episode changes nothing.
+    assert not store.record("run-1", result("alpha", 3, score=5.0), "other")
+    store.finish_run("run-1", 2.0)
+    run = store.run("run-1")
+    assert run.status == "interrupted" and run.seconds == 2.0
+    (alpha3,) = [e for e in run.episodes if (e.task, e.seed) == ("alpha", 3)]
+    assert alpha3.score == 70.0 and alpha3.checks[0].name == "c1" and alpha3.trial == 0
+    assert store.transcript("run-1", "alpha", 3) == '{"event": "x"}\n'
+    for task, seed in store.pending("run-1"):
+        store.record("run-1", result(task, seed), "")
+    store.finish_run("run-1", 1.0)
+    run = store.run("run-1")
+    assert run.status == "done" and run.seconds == 3.0 and run.finished is not None
+    assert store.pending("run-1") == []
+
+
+def test_unknown_episode_and_run_are_clear_errors(db_url: str) -> None:
+    store = Store(db_url)
+    store.create_run(meta(), TASKS)
+    try:
+        store.record("run-1", result("gamma", 3), "")
+    except StoreError as exc:
+        assert "no episode gamma seed 3" in str(exc)
+    else:
+        raise AssertionError("recording an unknown episode must fail")
+    for bad, message in (("zzz", "no run matches 'zzz'"), ("run-", "matches several runs")):
+        store.create_run(replace(meta("run-2")), TASKS) if bad == "run-" else None
+        try:
+            store.find_run(bad)
+        except StoreError as exc:
+            assert message in str(exc)
+        else:
+            raise AssertionError(f"find_run({bad!r}) must fail")
+    assert store.find_run("run-1") == "run-1"
+
+
+def test_an_old_database_is_upgraded_with_its_data(db_url: str) -> None:
+    """A store made by revision 0001 gains the later columns and keeps its rows."""
+    engine = create_engine(db_url)
+    migrate(engine, "0001")
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO models (spec, name, meta, created) VALUES ('m', 'm', '{}', :now)"),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (id, model_id, suite_version, harness_version, params, seeds,"
+                " tasks, sandbox, host, status, created, seconds) VALUES ('old', 1, 'v', '0.0.1',"
+                " '{}', '[0]', '[\"alpha\"]', 'bwrap', '{}', 'done', :now, 4.5)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO episodes (run_id, task, category, seed, trial, status, error, score,"
+                " correctness, efficiency, solved, reference_steps, stop, turns, steps,"
+                " tool_calls, failed_calls, wrong_commands, input_tokens, output_tokens, seconds,"
+                " model_seconds, retry_seconds, tool_seconds, turn_kinds) VALUES ('old', 'alpha',"
+                " 'git', 0, 0, 'ok', '', 85.0, 1.0, 0.5, true, 2, 'submitted', 2, 2, 2, 0, 0, 1,"
+                " 1, 1.0, 0.5, 0.0, 0.1, '{}')"
+            )
+        )
+    engine.dispose()
+    store = Store(db_url)  # opening upgrades to the newest revision
+    run = store.run("old")
+    assert run.seconds == 4.5 and run.price_in is None
+    (ep,) = run.episodes
+    assert ep.score == 85.0 and ep.attempts == 0 and ep.lease_owner is None
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+
+
+def test_default_store_lives_in_the_data_directory(tmp_path: Path, monkeypatch: object) -> None:
+    import pytest
+
+    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
+    mp.delenv("WWABENCH_DB")
+    mp.setenv("WWABENCH_DATA", str(tmp_path / "data"))
+    store = Store()
+    assert (tmp_path / "data" / "wwabench.db").exists()
+    store.close()
