@@ -18,7 +18,8 @@ class Transcript:
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a", encoding="utf-8")
+            # "w": a resumed run re-runs an episode from scratch, and so is its transcript.
+            self._file = path.open("w", encoding="utf-8")
 
     def event(self, kind: str, /, **fields: Any) -> None:
         if self._file is None:
@@ -34,11 +35,15 @@ class Transcript:
 
 
 def read_transcript(path: Path) -> list[dict[str, Any]]:
+    return parse_transcript(path.read_text(encoding="utf-8"))
+
+
+def parse_transcript(text: str) -> list[dict[str, Any]]:
     """The events of a transcript; a torn last line (a crash mid-write) is skipped."""
     events = []
     # Split on "\n" only: str.splitlines() also breaks at U+2028 or U+0085, which JSON
     # leaves unescaped inside strings (a command's output may contain them).
-    for line in path.read_text(encoding="utf-8").split("\n"):
+    for line in text.split("\n"):
         if not line:
             continue
         try:

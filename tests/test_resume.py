@@ -1,0 +1,75 @@
+"""A run killed with SIGKILL midway resumes: no finished episode is lost or run again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from wwabench.store import Store
+from wwabench.transcript import parse_transcript
+
+from .conftest import FIXTURES
+
+TRIALS = 6
+
+
+def wwabench(*args: str) -> list[str]:
+    return [sys.executable, "-m", "wwabench.cli", *args]
+
+
+def test_sigkill_midway_then_resume(tmp_path: Path, results_db: str) -> None:
+    # Each episode sleeps a little, so the kill lands between episodes and inside one.
+    script = tmp_path / "slow.json"
+    script.write_text(json.dumps([{"tool": "bash", "args": {"command": "sleep 0.7"}}]))
+    out = tmp_path / "runs"
+    args = ["--suite", str(FIXTURES / "suite"), "--out", str(out), "--jobs", "1"]
+    proc = subprocess.Popen(
+        wwabench("run", "--model", f"scripted:{script}", "--trials", str(TRIALS), *args),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the kill takes the whole process group, sandboxes too
+    )
+    store = Store(results_db)
+    deadline = time.monotonic() + 120
+    done: list[str] = []
+    while time.monotonic() < deadline:
+        runs = store.runs()
+        if runs:
+            done = [e.task for e in store.run(runs[0].id).episodes if e.status == "ok"]
+            if len(done) >= 2:
+                break
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 2 <= len(done) < TRIALS, f"kill landed too late or never: {len(done)} done"
+
+    (run,) = store.runs()
+    assert run.status == "running"  # killed: nobody marked it
+    before = {(e.task, e.seed): e.finished for e in store.run(run.id).episodes if e.finished}
+    pending = store.pending(run.id)
+    assert len(before) + len(pending) == TRIALS
+
+    resumed = subprocess.run(
+        wwabench("resume", run.id[:12], "--suite", str(FIXTURES / "suite"), "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    after = store.run(run.id)
+    assert after.status == "done" and store.pending(run.id) == []
+    assert len(after.episodes) == TRIALS and all(e.status == "ok" for e in after.episodes)
+    # Finished episodes were kept as they were, not run again...
+    for e in after.episodes:
+        if (e.task, e.seed) in before:
+            assert e.finished == before[(e.task, e.seed)]
+        # ...and each stored transcript is one complete attempt, with one set of checks.
+        events = [ev["event"] for ev in parse_transcript(store.transcript(run.id, e.task, e.seed))]
+        assert events.count("episode_start") == 1 and events[-1] == "episode_end"
+        assert len(e.checks) == 2
+    assert f"1 rounds x {TRIALS} trials = {TRIALS} episodes" in resumed.stdout
