@@ -22,6 +22,7 @@ from wwabench import __version__, views
 from wwabench.models import SPEC_HELP, ModelParams, Provider, UnknownModel, resolve
 from wwabench.models.builtin import ScriptError
 from wwabench.models.registry import MODELS, PullError, data_dir, model_path, pull
+from wwabench.report import markdown_board, write_report
 from wwabench.results import Summary, board, compare_runs, export, summarize
 from wwabench.runner import Episode, host_facts, new_run_id, run_suite
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
@@ -445,6 +446,32 @@ def _find_run_or_model(store: Store, key: str) -> RunRow:
     if latest:
         return store.run(latest[-1].id)
     return _find(store, key)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory the static HTML report is written to.")
+    ] = Path("report"),
+    suite_version_: Annotated[
+        str | None, typer.Option("--suite-version", help="Only runs on this suite version.")
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the leaderboard as Markdown instead.")
+    ] = False,
+    db: DbOpt = None,
+) -> None:
+    """Write the leaderboard, every run and every transcript as a static HTML site."""
+    store = _store(db)
+    if markdown:
+        rows = board(store, suite_version_)
+        if not rows:
+            raise _fail("no finished runs in the store yet: try `wwabench run`")
+        # Plain print: Rich would wrap the table rows and read [..] intervals as markup.
+        print(markdown_board(rows), end="")
+        return
+    index = write_report(store, out, suite_version_)
+    console.print(f"report: {index.resolve().as_uri()}")
 
 
 models_app = typer.Typer(help="The bundled local models.", no_args_is_help=True)

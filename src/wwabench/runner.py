@@ -53,7 +53,7 @@ class Episode:
         return self.status == "ok" and self.correctness >= 1.0
 
 
-def _prepare(sandbox: Sandbox, variant: Variant) -> None:
+def prepare_workspace(sandbox: Sandbox, variant: Variant) -> None:
     r = sandbox.exec("tar -x -f -", timeout=SETUP_SECONDS, stdin=variant.workspace_tar)
     if not r.ok:
         raise SandboxError(f"could not unpack the workspace: {r.stderr[-500:]!r}")
@@ -106,7 +106,7 @@ def run_episode(
         transcript.event("instruction", text=variant.instruction, params=dict(variant.params))
         sandbox = factory.create(SandboxSpec(hidden=(SUITE_DIR, task.path)))
         try:
-            _prepare(sandbox, variant)
+            prepare_workspace(sandbox, variant)
             model = provider.session(variant)
             episode.agent = run_agent(
                 model,

@@ -39,7 +39,8 @@ def read_transcript(path: Path) -> list[dict[str, Any]]:
 
 
 def parse_transcript(text: str) -> list[dict[str, Any]]:
-    """The events of a transcript; a torn last line (a crash mid-write) is skipped."""
+    """The events of a transcript; a torn last line (a crash mid-write) is skipped, and a
+    line that is JSON but not an object (not written by us) is not trusted."""
     events = []
     # Split on "\n" only: str.splitlines() also breaks at U+2028 or U+0085, which JSON
     # leaves unescaped inside strings (a command's output may contain them).
@@ -47,7 +48,9 @@ def parse_transcript(text: str) -> list[dict[str, Any]]:
         if not line:
             continue
         try:
-            events.append(json.loads(line))
+            event = json.loads(line)
         except json.JSONDecodeError:
             break
+        if isinstance(event, dict):
+            events.append(event)
     return events
