@@ -91,13 +91,19 @@ def run_agent(
     result = AgentResult()
     kinds: Counter[str] = Counter()
     start = time.monotonic()
-    deadline = start + limits.wall_seconds
+
+    def deadline() -> float:
+        # The wall limit bounds the agent's time in its sandbox, not the model's thinking:
+        # a model on a slow or busy CPU must not lose rounds that a fast one would finish.
+        # Generation is bounded by the step limit and the per-turn token cap instead.
+        return start + limits.wall_seconds + result.model_seconds + result.retry_seconds
+
     messages = [Message("system", SYSTEM_PROMPT), Message("user", instruction)]
     while not result.stop:
         if result.turns >= limits.max_steps:
             result.stop = "step_limit"
             break
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline():
             result.stop = "wall_limit"
             break
         t0 = time.monotonic()
@@ -147,7 +153,7 @@ def run_agent(
             if error is not None:
                 outcome = ToolResult(Outcome.INVALID, f"error: {error}")
             else:
-                remaining = max(deadline - time.monotonic(), 0.01)
+                remaining = max(deadline() - time.monotonic(), 0.01)
                 try:
                     outcome = execute(sandbox, call, min(limits.command_seconds, remaining))
                 except SandboxError as exc:
