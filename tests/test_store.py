@@ -151,7 +151,7 @@ def test_an_old_database_is_upgraded_with_its_data(db_url: str) -> None:
     (ep,) = run.episodes
     assert ep.score == 85.0 and ep.attempts == 0 and ep.lease_owner is None
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
 
 
 def test_default_store_lives_in_the_data_directory(tmp_path: Path, monkeypatch: object) -> None:

@@ -13,7 +13,9 @@ therefore re-runs exactly the episodes that have no result, and writing a result
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,6 +46,7 @@ from wwabench.runner import Episode
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 PENDING, RUNNING, OK, ERROR = "pending", "running", "ok", "error"
+QUEUED, DONE = "queued", "done"
 FINISHED = (OK, ERROR)
 
 
@@ -86,6 +89,14 @@ class RunRow(Base):
     # Dollars per million tokens, when the operator configured a price.
     price_in: Mapped[float | None] = mapped_column(Float)
     price_out: Mapped[float | None] = mapped_column(Float)
+    # Submitted through the service: by which key, and the provider key encrypted
+    # (never shown, never in a sandbox or a transcript).
+    submitted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", name="fk_runs_submitted_by")
+    )
+    credential: Mapped[str | None] = mapped_column(Text)
+    # Executed by service workers (leasing episodes), not by the process that made it.
+    queued: Mapped[bool] = mapped_column(Boolean, default=False)
 
     model: Mapped[ModelRow] = relationship()
     episodes: Mapped[list[EpisodeRow]] = relationship(
@@ -150,6 +161,16 @@ class TranscriptRow(Base):
     __tablename__ = "transcripts"
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), primary_key=True)
     jsonl: Mapped[str] = mapped_column(Text)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    max_queued: Mapped[int] = mapped_column(Integer)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    revoked: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -231,6 +252,25 @@ class StoreError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Lease:
+    """An episode a worker holds until its lease expires."""
+
+    run_id: str
+    task: str
+    seed: int
+    worker: str
+
+
+def hash_key(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without their zone; they were stored in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(conn: Any, _record: Any) -> None:
@@ -246,9 +286,18 @@ def _sqlite_pragmas(engine: Engine) -> None:
 def migrate(engine: Engine, revision: str = "head") -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys
+            # enforced the drop would fail for every table that others refer to. The
+            # pragma only takes effect outside a transaction.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        conn.commit()
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def connect(url: str | None = None, *, upgrade: bool = True) -> Engine:
@@ -283,13 +332,39 @@ class Store:
             s.flush()
         return row
 
-    def create_run(self, meta: RunMeta, categories: dict[str, str]) -> None:
-        """The run and one pending episode per (round, seed), trial k using seeds[k]."""
+    def create_run(
+        self,
+        meta: RunMeta,
+        categories: dict[str, str],
+        *,
+        queued: bool = False,
+        credential: str | None = None,
+        submitted_by: int | None = None,
+        name: str | None = None,
+        model_meta: dict[str, Any] | None = None,
+    ) -> None:
+        """The run and one pending episode per (round, seed), trial k using seeds[k].
+
+        A `queued` run is left to the service's workers; otherwise the caller runs it.
+        """
         with self.session() as s, s.begin():
-            model = self.model(s, meta.model)
+            model = self.model(s, meta.model, name)
+            if model_meta:
+                model.meta = {**model.meta, **model_meta}
+            if name:
+                model.name = name
             fields = asdict(meta)
             fields.pop("model")
-            s.add(RunRow(model_id=model.id, status=RUNNING, **fields))
+            s.add(
+                RunRow(
+                    model_id=model.id,
+                    status=QUEUED if queued else RUNNING,
+                    queued=queued,
+                    credential=credential,
+                    submitted_by=submitted_by,
+                    **fields,
+                )
+            )
             for trial, seed in enumerate(meta.seeds):
                 for task in meta.tasks:
                     s.add(
@@ -355,6 +430,123 @@ class Store:
                 run.finished = _now()
             else:
                 run.status = "interrupted"
+
+    # --- the service's queue ------------------------------------------------------
+
+    def lease(self, worker: str, seconds: float) -> Lease | None:
+        """Take the oldest queued episode nobody holds (or whose holder's lease ran out).
+
+        The claim is a compare-and-set UPDATE, so two workers racing for one episode
+        cannot both win, on SQLite or PostgreSQL; a loser tries the next candidate.
+        """
+        for _ in range(10):
+            now = _now()
+            free = (EpisodeRow.lease_expires.is_(None)) | (EpisodeRow.lease_expires < now)
+            with self.session() as s, s.begin():
+                row = s.execute(
+                    select(EpisodeRow.id, EpisodeRow.run_id, EpisodeRow.task, EpisodeRow.seed)
+                    .join(RunRow, RunRow.id == EpisodeRow.run_id)
+                    .where(RunRow.queued.is_(True), EpisodeRow.status == PENDING, free)
+                    .order_by(RunRow.created, EpisodeRow.id)
+                    .limit(1)
+                ).first()
+                if row is None:
+                    return None
+                claimed = s.execute(
+                    update(EpisodeRow)
+                    .where(EpisodeRow.id == row.id, EpisodeRow.status == PENDING, free)
+                    .values(
+                        lease_owner=worker,
+                        lease_expires=now + dt.timedelta(seconds=seconds),
+                        attempts=EpisodeRow.attempts + 1,
+                    )
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                s.execute(
+                    update(RunRow)
+                    .where(RunRow.id == row.run_id, RunRow.status == QUEUED)
+                    .values(status=RUNNING)
+                )
+                return Lease(row.run_id, row.task, row.seed, worker)
+        return None
+
+    def renew(self, lease: Lease, seconds: float) -> bool:
+        """Extend a lease; False when it was lost (expired and taken, or already done)."""
+        with self.session() as s, s.begin():
+            done = s.execute(
+                update(EpisodeRow)
+                .where(
+                    EpisodeRow.run_id == lease.run_id,
+                    EpisodeRow.task == lease.task,
+                    EpisodeRow.seed == lease.seed,
+                    EpisodeRow.status == PENDING,
+                    EpisodeRow.lease_owner == lease.worker,
+                )
+                .values(lease_expires=_now() + dt.timedelta(seconds=seconds))
+            )
+            return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+    def complete(self, run_id: str) -> bool:
+        """Mark a queued run done once every episode has a result; True if it is done."""
+        with self.session() as s, s.begin():
+            left = s.scalar(
+                select(EpisodeRow.id)
+                .where(EpisodeRow.run_id == run_id, EpisodeRow.status.not_in(FINISHED))
+                .limit(1)
+            )
+            if left is not None:
+                return False
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            if run.status != DONE:
+                run.status = DONE
+                run.finished = _now()
+                run.seconds = (run.finished - _aware(run.created)).total_seconds()
+            return True
+
+    def queued_episodes(self, key_id: int) -> int:
+        """Episodes without a result in the runs one API key submitted (its quota)."""
+        with self.session() as s:
+            return len(
+                s.scalars(
+                    select(EpisodeRow.id)
+                    .join(RunRow, RunRow.id == EpisodeRow.run_id)
+                    .where(RunRow.submitted_by == key_id, EpisodeRow.status.not_in(FINISHED))
+                ).all()
+            )
+
+    # --- API keys -------------------------------------------------------------------
+
+    def create_key(self, name: str, max_queued: int) -> tuple[int, str]:
+        """A new key, returned once in the clear; only its SHA-256 is stored."""
+        plain = "wwa_" + secrets.token_hex(16)
+        with self.session() as s, s.begin():
+            row = ApiKeyRow(name=name, key_hash=hash_key(plain), max_queued=max_queued)
+            s.add(row)
+            s.flush()
+            return row.id, plain
+
+    def check_key(self, plain: str) -> ApiKeyRow | None:
+        with self.session() as s:
+            return s.scalar(
+                select(ApiKeyRow).where(
+                    ApiKeyRow.key_hash == hash_key(plain), ApiKeyRow.revoked.is_(None)
+                )
+            )
+
+    def revoke_key(self, key_id: int) -> bool:
+        with self.session() as s, s.begin():
+            row = s.get(ApiKeyRow, key_id)
+            if row is None or row.revoked is not None:
+                return False
+            row.revoked = _now()
+            return True
+
+    def keys(self) -> list[ApiKeyRow]:
+        with self.session() as s:
+            return list(s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id)))
 
     # --- reading ------------------------------------------------------------------
 

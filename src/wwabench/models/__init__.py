@@ -94,8 +94,8 @@ SPEC_HELP = (
 )
 
 
-def resolve(spec: str, params: ModelParams | None = None) -> Provider:
-    """The provider a model spec names."""
+def resolve(spec: str, params: ModelParams | None = None, api_key: str | None = None) -> Provider:
+    """The provider a model spec names; `api_key` overrides the provider's variable."""
     from wwabench.models.builtin import NullProvider, OracleProvider, ScriptedProvider
 
     params = params or ModelParams()
@@ -113,15 +113,15 @@ def resolve(spec: str, params: ModelParams | None = None) -> Provider:
     if model and provider == "anthropic":
         from wwabench.models.anthropic import AnthropicProvider
 
-        return AnthropicProvider(spec, model, params)
+        return AnthropicProvider(spec, model, params, api_key=api_key)
     if model and provider == "google":
         from wwabench.models.google import GoogleProvider
 
-        return GoogleProvider(spec, model, params)
+        return GoogleProvider(spec, model, params, api_key=api_key)
     if model and (provider == "openai" or provider in LOCAL_SERVERS):
         from wwabench.models.openai_compat import OpenAIProvider
 
         if provider in LOCAL_SERVERS and params.base_url is None:
             params = replace(params, base_url=LOCAL_SERVERS[provider])
-        return OpenAIProvider(spec, model, params)
+        return OpenAIProvider(spec, model, params, api_key=api_key)
     raise UnknownModel(f"unknown model {spec!r}: use {SPEC_HELP}")

@@ -120,7 +120,7 @@ class AnthropicProvider(ApiProvider):
     def _connect(self) -> None:
         params = self.params
         self._client = anthropic.Anthropic(
-            api_key=os.environ.get("ANTHROPIC_API_KEY") or "missing",
+            api_key=self.api_key or os.environ.get("ANTHROPIC_API_KEY") or "missing",
             base_url=params.base_url,
             max_retries=0,  # retries are ours: classified, budgeted and recorded
             timeout=REQUEST_SECONDS,

@@ -25,8 +25,12 @@ class ApiProvider:
         params: ModelParams,
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
+        api_key: str | None = None,
     ) -> None:
         self.spec = spec
+        # A key given here (a submission's) wins over the provider's environment variable;
+        # it is kept out of `params`, which are recorded with the run.
+        self.api_key = api_key
         self.model = model
         self.params = params
         self._retry = retry

@@ -209,7 +209,8 @@ class GoogleProvider(ApiProvider):
     def _connect(self) -> None:
         params = self.params
         self._client = genai.Client(
-            api_key=os.environ.get("GEMINI_API_KEY")
+            api_key=self.api_key
+            or os.environ.get("GEMINI_API_KEY")
             or os.environ.get("GOOGLE_API_KEY")
             or "missing",
             http_options=types.HttpOptions(

@@ -58,7 +58,7 @@ class OpenAIProvider(ApiProvider):
         params = self.params
         self._client = openai.OpenAI(
             base_url=params.base_url,
-            api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
+            api_key=self.api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
             max_retries=0,  # retries are ours: classified, budgeted and recorded
             timeout=REQUEST_SECONDS,
         )
