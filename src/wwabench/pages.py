@@ -13,11 +13,12 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from wwabench import __version__, views
 from wwabench.agent import FAILED_TURNS
@@ -42,6 +43,14 @@ class Links(Protocol):
     def run(self, run_id: str) -> str: ...
 
     def transcript(self, run_id: str, task: str, seed: int) -> str: ...
+
+
+class SiteLinks(Links, Protocol):
+    """The website's links: it also has a page per model and the methodology."""
+
+    def model(self, spec: str) -> str: ...
+
+    def methodology(self) -> str: ...
 
 
 def safe_name(name: str) -> str:
@@ -279,6 +288,7 @@ def _environment() -> Environment:
         counts=views.counts,
         headline=views.headline,
         rate_interval=rate_interval,
+        heat_colour=heat_colour,
         medals=MEDALS,
         failed_kinds=sorted(FAILED_TURNS),
         harness_version=__version__,
@@ -290,20 +300,24 @@ def _environment() -> Environment:
 _ENV = _environment()
 
 
-def leaderboard(rows: Sequence[Summary], link: Links, title: str = "wwabench leaderboard") -> str:
+def _board_context(rows: Sequence[Summary], link: Links, title: str) -> dict[str, Any]:
     categories, grid = heat_map(rows)
-    return _ENV.get_template("leaderboard.html.j2").render(
-        title=title,
-        rows=list(rows),
-        link=link,
-        bars=score_bars(rows),
-        points=scatter_points(rows),
-        categories=categories,
-        heat=grid,
-        chart={"left": BAR_LEFT, "width": BAR_WIDTH, "row": BAR_ROW},
-        scatter={"left": SCATTER_LEFT, "top": SCATTER_TOP, "size": SCATTER_SIZE},
-        suite_versions=sorted({s.suite_version for s in rows}),
-    )
+    return {
+        "title": title,
+        "rows": list(rows),
+        "link": link,
+        "bars": score_bars(rows),
+        "points": scatter_points(rows),
+        "categories": categories,
+        "heat": grid,
+        "chart": {"left": BAR_LEFT, "width": BAR_WIDTH, "row": BAR_ROW},
+        "scatter": {"left": SCATTER_LEFT, "top": SCATTER_TOP, "size": SCATTER_SIZE},
+        "suite_versions": sorted({s.suite_version for s in rows}),
+    }
+
+
+def leaderboard(rows: Sequence[Summary], link: Links, title: str = "wwabench leaderboard") -> str:
+    return _ENV.get_template("leaderboard.html.j2").render(_board_context(rows, link, title))
 
 
 def run_page(summary: Summary, info: RunInfo, link: Links) -> str:
@@ -339,3 +353,116 @@ def transcript_page(
         seed=seed,
         model=model,
     )
+
+
+# --- the website's pages (the static report has none of these) ----------------------------
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What a model's metadata says about it; None where it says nothing (or nonsense)."""
+
+    hosting: str | None  # "hosted" or "local"
+    params_billion: float | None
+    open_weights: bool | None
+
+    @classmethod
+    def of(cls, meta: Mapping[str, Any]) -> ModelFacts:
+        hosted, size, open_ = (meta.get(k) for k in ("hosted", "params_billion", "open_weights"))
+        hosting = None
+        if isinstance(hosted, bool):
+            hosting = "hosted" if hosted else "local"
+        elif hosted in ("hosted", "local"):
+            hosting = str(hosted)
+        billion = None
+        if isinstance(size, int | float) and not isinstance(size, bool):
+            billion = float(size) if math.isfinite(size) and size > 0 else None
+        return cls(
+            hosting=hosting,
+            params_billion=billion,
+            open_weights=open_ if isinstance(open_, bool) else None,
+        )
+
+    @property
+    def size(self) -> str:
+        return "" if self.params_billion is None else f"{self.params_billion:g}B"
+
+
+@dataclass(frozen=True)
+class Header:
+    """A column of the website's leaderboard; `href` re-sorts by it, `sorted` says if it does."""
+
+    key: str
+    label: str
+    href: str = ""
+    sorted: str = ""  # "asc" or "desc" when the table is sorted by this column
+    title: str = ""
+    text: bool = False  # left-aligned
+    category: str = ""  # set on a per-category column
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    s: Summary
+    facts: ModelFacts
+
+
+@dataclass(frozen=True)
+class BoardControls:
+    """The filter form's state and the table's headers, all decided by the server."""
+
+    action: str
+    hosted: str
+    open_weights: bool
+    q: str
+    suite_version: str
+    suite_versions: list[str]
+    sort: str
+    dir: str
+    sort_options: list[tuple[str, str]]  # (value, label)
+    headers: list[Header]
+    shown: int
+    total: int
+
+
+def web_leaderboard(
+    rows: Sequence[Summary],
+    table: Sequence[BoardRow],
+    controls: BoardControls,
+    link: SiteLinks,
+    title: str = "wwabench leaderboard",
+) -> str:
+    """The leaderboard with a filter form and sort links: `rows` (rank order) draw the charts,
+    `table` is the same models in the order the reader asked for."""
+    context = _board_context(rows, link, title)
+    return _ENV.get_template("web_board.html.j2").render(
+        context, table=list(table), controls=controls
+    )
+
+
+def model_page(
+    spec: str, name: str, meta: Mapping[str, Any], runs: Sequence[Summary], link: SiteLinks
+) -> str:
+    """A model's runs, newest first, and the summary of its latest finished run."""
+    latest = next((s for s in reversed(runs) if s.status == "done"), None)
+    return _ENV.get_template("model.html.j2").render(
+        title=f"{name} — wwabench",
+        spec=spec,
+        name=name,
+        facts=ModelFacts.of(meta),
+        meta=dict(meta),
+        runs=list(reversed(runs)),
+        latest=latest,
+        link=link,
+    )
+
+
+def document_page(title: str, body: Markup, link: Links) -> str:
+    """A page of documentation. `body` is HTML the caller rendered from trusted Markdown with
+    raw HTML disabled: the one place a page takes markup, and the type says so."""
+    return _ENV.get_template("document.html.j2").render(title=title, body=body, link=link)
+
+
+def error_page(title: str, message: str, link: Links) -> str:
+    return _ENV.get_template("error.html.j2").render(title=title, message=message, link=link)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
@@ -151,6 +151,14 @@ def _task_lines(run: RunRow) -> list[TaskLine]:
     return lines
 
 
+NOTHING = Estimate(math.nan, math.nan, math.nan, math.nan, 0, 0, 0, 0, 0)
+
+
+def _or_none(estimate: Callable[[list[Obs]], Estimate], obs: list[Obs]) -> Estimate:
+    """A run whose every episode errored (say, a bad key) has no score, not a crash."""
+    return estimate(obs) if obs else NOTHING
+
+
 def summarize(run: RunRow) -> Summary:
     ok = scored(run)
     trials = len(run.seeds)
@@ -165,7 +173,7 @@ def summarize(run: RunRow) -> Summary:
     if run.price_in is not None and run.price_out is not None:
         cost = (tokens_in * run.price_in + tokens_out * run.price_out) / 1e6
     # pass^k needs k trials of a round; with one trial it is pass@1 and not repeated.
-    pass_k = pass_hat_k(observations(ok), trials) if trials > 1 else None
+    pass_k = pass_hat_k(observations(ok), trials) if trials > 1 and ok else None
     return Summary(
         run_id=run.id,
         model=run.model.spec,
@@ -206,7 +214,8 @@ def board(store: Store, suite_version: str | None = None) -> list[Summary]:
         if suite_version is None or run.suite_version == suite_version:
             latest[run.model.spec] = run  # runs come oldest first
     rows = [summarize(r) for r in latest.values()]
-    return sorted(rows, key=lambda s: -s.score.mean)
+    # Nothing scored, nothing to rank: such a run is shown by `show`, not on the board.
+    return sorted((r for r in rows if r.episodes), key=lambda s: -s.score.mean)
 
 
 def compare_runs(a: RunRow, b: RunRow) -> Comparison:

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -283,7 +284,17 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.close()
 
 
+_MIGRATING = threading.Lock()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
+    # Alembic keeps its context in module globals: two threads opening stores at once
+    # would trip over each other.
+    with _MIGRATING:
+        _migrate(engine, revision)
+
+
+def _migrate(engine: Engine, revision: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     sqlite = engine.dialect.name == "sqlite"
@@ -348,11 +359,12 @@ class Store:
         A `queued` run is left to the service's workers; otherwise the caller runs it.
         """
         with self.session() as s, s.begin():
+            known = s.scalar(select(ModelRow.id).where(ModelRow.spec == meta.model))
             model = self.model(s, meta.model, name)
-            if model_meta:
-                model.meta = {**model.meta, **model_meta}
-            if name:
-                model.name = name
+            if known is None and model_meta:
+                # Only the first submission names a model: a later submitter of the same
+                # spec must not rename it for everyone.
+                model.meta = dict(model_meta)
             fields = asdict(meta)
             fields.pop("model")
             s.add(
@@ -544,7 +556,7 @@ class Store:
             row.revoked = _now()
             return True
 
-    def keys(self) -> list[ApiKeyRow]:
+    def api_keys(self) -> list[ApiKeyRow]:
         with self.session() as s:
             return list(s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id)))
 

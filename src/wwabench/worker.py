@@ -1,0 +1,206 @@
+"""The continuous runner: take queued episodes from the store, run them, record them.
+
+Workers coordinate only through the database. Each episode is leased for a while and
+the lease is renewed as long as the episode runs; a worker that dies stops renewing,
+its lease runs out and another worker takes the episode from the start. Results are
+written once (the store ignores a second delivery), so a slow worker that comes back
+after its lease was taken over cannot count an episode twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.fernet import InvalidToken
+
+from wwabench import __version__
+from wwabench.models import ModelParams, Provider, UnknownModel, resolve
+from wwabench.runner import Episode, host_facts, new_run_id, run_episode
+from wwabench.sandbox import SandboxFactory
+from wwabench.security import check_base_url, decrypt, redact
+from wwabench.store import EpisodeResult, Lease, RunMeta, RunRow, Store
+from wwabench.tasks import SUITE_DIR, Task, load_suite, suite_version
+
+log = logging.getLogger("wwabench.worker")
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class _RunContext:
+    """What a worker keeps per run: its provider (one model load) and secrets to redact."""
+
+    provider: Provider | None
+    secrets: list[str]
+    problem: str = ""
+
+
+@dataclass
+class Worker:
+    store: Store
+    factory: SandboxFactory
+    secret: bytes
+    name: str = field(default_factory=default_name)
+    lease_seconds: float = 120.0
+    poll_seconds: float = 2.0
+    suite_dir: Path = SUITE_DIR
+    allow_private_urls: bool = False
+    _runs: dict[str, _RunContext] = field(default_factory=dict)
+    _tasks: dict[str, Task] = field(default_factory=dict)
+    _suite_version: str = ""
+
+    def __post_init__(self) -> None:
+        tasks = load_suite(self.suite_dir)
+        self._tasks = {t.id: t for t in tasks}
+        self._suite_version = suite_version(tasks)
+
+    def run_forever(self, stop: threading.Event | None = None, exit_when_idle: bool = False) -> int:
+        """Work until stopped (or, with exit_when_idle, until the queue is empty)."""
+        stop = stop or threading.Event()
+        done = 0
+        while not stop.is_set():
+            if self.step():
+                done += 1
+            elif exit_when_idle:
+                break
+            else:
+                stop.wait(self.poll_seconds)
+        return done
+
+    def step(self) -> bool:
+        """Lease and run one episode; False when there was nothing to do."""
+        lease = self.store.lease(self.name, self.lease_seconds)
+        if lease is None:
+            return False
+        run = self.store.run(lease.run_id)
+        ctx = self._context(run)
+        log.info("%s: %s %s seed %d", self.name, run.id, lease.task, lease.seed)
+        with _Heartbeat(lambda: self.store.renew(lease, self.lease_seconds), self.lease_seconds):
+            episode = self._episode(run, lease, ctx)
+        text = ""
+        if episode.transcript:
+            text = Path(episode.transcript).read_text(encoding="utf-8")
+            Path(episode.transcript).unlink(missing_ok=True)
+        episode.error = redact(episode.error, ctx.secrets)
+        if not self.store.record(run.id, EpisodeResult.of(episode), redact(text, ctx.secrets)):
+            log.warning(
+                "%s: %s %s seed %d already had a result", self.name, run.id, lease.task, lease.seed
+            )
+        if self.store.complete(run.id):
+            self._runs.pop(run.id, None)
+        return True
+
+    def _context(self, run: RunRow) -> _RunContext:
+        if run.id in self._runs:
+            return self._runs[run.id]
+        secrets: list[str] = []
+        provider: Provider | None = None
+        problem = ""
+        try:
+            key = decrypt(self.secret, run.credential) if run.credential else None
+            secrets = [key] if key else []
+            params = ModelParams(**run.params)
+            if run.submitted_by is not None and params.base_url:
+                # Checked again here, not only at submission: the name may now resolve
+                # elsewhere (DNS rebinding).
+                check_base_url(params.base_url, self.allow_private_urls)
+            provider = resolve(run.model.spec, params, api_key=key)
+        except (UnknownModel, ValueError, TypeError, InvalidToken) as exc:
+            problem = f"cannot make the model {run.model.spec}: {type(exc).__name__}: {exc}"
+        if run.suite_version != self._suite_version:
+            problem = (
+                f"run {run.id} is on suite version {run.suite_version}; this worker has "
+                f"{self._suite_version}"
+            )
+        self._runs[run.id] = _RunContext(provider, secrets, problem)
+        return self._runs[run.id]
+
+    def _episode(self, run: RunRow, lease: Lease, ctx: _RunContext) -> Episode:
+        task = self._tasks.get(lease.task)
+        if ctx.provider is None or ctx.problem or task is None:
+            # Not the model's doing: recorded as an infrastructure error, excluded from
+            # the score and shown, so the operator can fix the cause and re-queue.
+            return Episode(
+                task=lease.task,
+                category=task.category if task else "",
+                seed=lease.seed,
+                status="error",
+                error=ctx.problem or f"this worker's suite has no round {lease.task!r}",
+            )
+        fd, path = tempfile.mkstemp(prefix="wwabench-", suffix=".jsonl")
+        os.close(fd)
+        return run_episode(task, lease.seed, ctx.provider, self.factory, Path(path))
+
+
+class _Heartbeat:
+    """Renews a lease every third of its length while an episode runs."""
+
+    def __init__(self, renew: Callable[[], bool], lease_seconds: float) -> None:
+        self._renew = renew
+        self._every = max(lease_seconds / 3, 0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                if not self._renew():
+                    log.warning("lease lost; the episode's result may be a repeat")
+                    return
+            except Exception:  # a database hiccup must not kill the episode
+                log.exception("lease renewal failed")
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def requeue_stale(store: Store, tasks: list[Task]) -> list[str]:
+    """New queued runs for every model on the board whose latest run is on an old suite."""
+    version = suite_version(tasks)
+    latest: dict[str, RunRow] = {}
+    current: set[str] = set()
+    for run in store.runs():
+        if run.status == "done":
+            latest[run.model.spec] = run
+        if run.suite_version == version and run.status != "interrupted":
+            current.add(run.model.spec)
+    created = []
+    for spec, run in latest.items():
+        if spec in current:
+            continue
+        meta = RunMeta(
+            id=new_run_id(),
+            model=spec,
+            suite_version=version,
+            harness_version=__version__,
+            params=dict(run.params),
+            seeds=list(run.seeds),
+            tasks=[t.id for t in tasks],
+            sandbox=run.sandbox,
+            host=host_facts(),
+            price_in=run.price_in,
+            price_out=run.price_out,
+        )
+        store.create_run(
+            meta,
+            {t.id: t.category for t in tasks},
+            queued=True,
+            credential=run.credential,
+            submitted_by=run.submitted_by,
+        )
+        created.append(meta.id)
+    return created
