@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from wwabench.models import resolve
+from wwabench.models.registry import MODELS, pull
 from wwabench.runner import Episode, run_episode
 from wwabench.sandbox import SandboxFactory
 from wwabench.sandbox.bwrap import BwrapFactory
@@ -88,3 +94,46 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     from tests.pg import fresh_database
 
     return fresh_database(base)
+
+
+SMALL = MODELS["smollm2-135m"]
+
+
+@pytest.fixture(scope="session")
+def small_model() -> Path:
+    return pull(SMALL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def llama_server(small_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(small_model),
+            "--host", "127.0.0.1", "--port", str(port),
+            "--n_threads", "2", "--n_ctx", "4096"]  # fmt: skip
+    log = log_path.open("wb")  # a file, not a pipe: the server logs a lot at start-up
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"llama server exited: {log_path.read_bytes()[-2000:]!r}")
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("llama server did not start in 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()

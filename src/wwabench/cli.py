@@ -485,6 +485,7 @@ def serve(
             "(development only: it lets submitters reach this server's network)."
         ),
     ] = False,
+    suite: SuiteOpt = SUITE_DIR,
     db: DbOpt = None,
 ) -> None:
     """Serve the submission API, the JSON API and the leaderboard website."""
@@ -494,7 +495,10 @@ def serve(
     from wwabench.service import create_app
 
     application = create_app(
-        _store(db), allow_private_urls=allow_private_urls, secret=load_secret()
+        _store(db),
+        allow_private_urls=allow_private_urls,
+        secret=load_secret(),
+        suite_dir=suite,
     )
     console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
     uvicorn.run(application, host=host, port=port, log_level="info")

@@ -7,11 +7,14 @@ collects the figures that reports, the leaderboard and the service show.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
+
+from sqlalchemy import func, select
 
 from wwabench.agent import FAILED_TURNS
 from wwabench.stats import (
@@ -21,6 +24,7 @@ from wwabench.stats import (
     PassK,
     compare,
     pass_hat_k,
+    rate_estimate,
     score_estimate,
 )
 from wwabench.store import OK, EpisodeRow, RunRow, Store
@@ -187,12 +191,10 @@ def summarize(run: RunRow) -> Summary:
         episodes=len(ok),
         errors=sum(1 for e in run.episodes if e.status == "error"),
         pending=sum(1 for e in run.episodes if e.status not in (OK, "error")),
-        score=score_estimate(observations(ok)),
-        correctness=score_estimate(observations(ok, "correctness", 100.0)),
-        efficiency=score_estimate(earned_efficiency(ok)),
-        pass1=score_estimate(
-            [Obs(o.task, o.seed, float(o.solved), o.solved) for o in observations(ok)]
-        ),
+        score=_or_none(score_estimate, observations(ok)),
+        correctness=_or_none(score_estimate, observations(ok, "correctness", 100.0)),
+        efficiency=_or_none(score_estimate, earned_efficiency(ok)),
+        pass1=_or_none(rate_estimate, observations(ok)),
         pass_k=pass_k,
         categories={c: fmean(v) for c, v in sorted(cats.items())},
         protocol=protocol(ok),
@@ -209,13 +211,63 @@ def summarize(run: RunRow) -> Summary:
 
 def board(store: Store, suite_version: str | None = None) -> list[Summary]:
     """The latest finished run of each model (on one suite version if given), best first."""
+    runs = store.runs(status="done")
+    return board_of([r for r in runs if suite_version in (None, r.suite_version)])
+
+
+def board_of(done: Sequence[RunRow]) -> list[Summary]:
+    """Of finished runs (oldest first), each model's latest that scored anything, ranked.
+
+    A run whose every episode was an infrastructure error (a bad key, an outage) has no
+    score; it neither joins the board nor hides the model's previous result.
+    """
     latest: dict[str, RunRow] = {}
-    for run in store.runs(status="done"):
-        if suite_version is None or run.suite_version == suite_version:
-            latest[run.model.spec] = run  # runs come oldest first
-    rows = [summarize(r) for r in latest.values()]
-    # Nothing scored, nothing to rank: such a run is shown by `show`, not on the board.
-    return sorted((r for r in rows if r.episodes), key=lambda s: -s.score.mean)
+    for run in done:
+        if scored(run):
+            latest[run.model.spec] = run
+    return sorted((summarize(r) for r in latest.values()), key=lambda s: -s.score.mean)
+
+
+class BoardCache:
+    """The board per suite version, computed again only when the store's runs change.
+
+    Summarizing every episode of every finished run takes seconds at 10,000 episodes, and
+    the board changes only when a run is created or finishes: a finished run's episodes are
+    written once and never change. So a count and the latest timestamps of the runs tell
+    whether a cached board is still right, in one cheap query.
+    """
+
+    MAX_ENTRIES = 32  # suite versions come from the query string: keep the cache bounded
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._boards: dict[str | None, tuple[tuple[Any, ...], list[Summary]]] = {}
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        with self.store.session() as s:
+            row = s.execute(
+                select(
+                    func.count(RunRow.id),
+                    func.max(RunRow.created),
+                    func.count(RunRow.finished),
+                    func.max(RunRow.finished),
+                )
+            ).one()
+            return tuple(row)
+
+    def board(self, suite_version: str | None) -> list[Summary]:
+        mark = self._fingerprint()
+        with self._lock:
+            cached = self._boards.get(suite_version)
+        if cached is not None and cached[0] == mark:
+            return cached[1]
+        rows = board(self.store, suite_version)
+        with self._lock:
+            if len(self._boards) >= self.MAX_ENTRIES:
+                self._boards.clear()
+            self._boards[suite_version] = (mark, rows)
+        return rows
 
 
 def compare_runs(a: RunRow, b: RunRow) -> Comparison:

@@ -18,6 +18,7 @@ import math
 import re
 import threading
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from cryptography.fernet import InvalidToken
@@ -32,12 +33,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wwabench import __version__
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
 from wwabench.models.registry import MODELS
-from wwabench.results import Protocol, Summary, compare_runs, export, scored, summarize
+from wwabench.results import (
+    BoardCache,
+    Summary,
+    compare_runs,
+    export,
+    summarize,
+)
 from wwabench.runner import host_facts, new_run_id
 from wwabench.security import UnsafeURL, check_base_url, decrypt, encrypt, load_secret, redact
 from wwabench.stats import Estimate
 from wwabench.store import FINISHED, ApiKeyRow, RunMeta, RunRow, Store, StoreError
-from wwabench.tasks import TaskError, load_suite, suite_version
+from wwabench.tasks import SUITE_DIR, TaskError, load_suite, suite_version
 from wwabench.transcript import parse_transcript
 from wwabench.web import mount_web
 
@@ -364,49 +371,8 @@ class SafeJSONResponse(JSONResponse):
 
 # --- summaries ------------------------------------------------------------------------------------
 
-_UNDEFINED = Estimate(math.nan, math.nan, math.nan, math.nan, 0, 0, 0, 0, 0)
 
-
-def _summary(run: RunRow) -> Summary | None:
-    """The run's statistics, or None while nothing is scored (summarize needs an episode)."""
-    return summarize(run) if scored(run) else None
-
-
-def _empty_summary(run: RunRow) -> Summary:
-    """A summary with every statistic undefined, so a run with nothing scored yet still
-    exports (queued, or every episode an infrastructure error)."""
-    return Summary(
-        run_id=run.id,
-        model=run.model.spec,
-        name=run.model.name,
-        meta=dict(run.model.meta),
-        status=run.status,
-        suite_version=run.suite_version,
-        created=run.created.isoformat(timespec="seconds"),
-        rounds=0,
-        trials=len(run.seeds),
-        episodes=0,
-        errors=sum(1 for e in run.episodes if e.status == "error"),
-        pending=sum(1 for e in run.episodes if e.status not in FINISHED),
-        score=_UNDEFINED,
-        correctness=_UNDEFINED,
-        efficiency=_UNDEFINED,
-        pass1=_UNDEFINED,
-        pass_k=None,
-        categories={},
-        protocol=Protocol(turns=0, kinds={}, clean_episodes=0.0),
-        failed_calls=0,
-        wrong_commands=0,
-        input_tokens=0,
-        output_tokens=0,
-        seconds=run.seconds,
-        model_seconds=0.0,
-        cost=None,
-    )
-
-
-def _interval(e: Estimate | None) -> Interval:
-    e = e or _UNDEFINED
+def _interval(e: Estimate) -> Interval:
     return Interval(
         mean=_finite(e.mean), se=_finite(e.se), low=_finite(e.low), high=_finite(e.high)
     )
@@ -453,7 +419,7 @@ def _iso(run: RunRow, attr: Literal["created", "finished"]) -> str | None:
 
 
 def _brief(run: RunRow) -> RunBrief:
-    s = _summary(run)
+    s = summarize(run)
     return RunBrief(
         run_id=run.id,
         status=run.status,
@@ -462,18 +428,18 @@ def _brief(run: RunRow) -> RunBrief:
         finished=_iso(run, "finished"),
         trials=len(run.seeds),
         progress=_progress(run),
-        score=_interval(s.score if s else None),
+        score=_interval(s.score),
     )
 
 
 def _side(run: RunRow) -> Side:
-    s = _summary(run)
+    s = summarize(run)
     return Side(
         run_id=run.id,
         model=run.model.spec,
         name=run.model.name,
         suite_version=run.suite_version,
-        score=_interval(s.score if s else None),
+        score=_interval(s.score),
     )
 
 
@@ -487,8 +453,13 @@ def _not_found(what: str) -> HTTPException:
 class _Service:
     """What the routes do, apart from HTTP: validation in order, then one store write."""
 
-    def __init__(self, store: Store, secret: bytes, allow_private_urls: bool) -> None:
+    def __init__(
+        self, store: Store, secret: bytes, allow_private_urls: bool, suite_dir: Path
+    ) -> None:
         self.store = store
+        self.suite_dir = suite_dir
+        # One cache for the API and the pages: the board is recomputed only when runs change.
+        self.boards = BoardCache(store)
         self.secret = secret
         self.allow_private_urls = allow_private_urls
         # Quota check and run creation as one step, so two submissions from one key in
@@ -526,7 +497,7 @@ class _Service:
         except ValueError as exc:  # UnknownModel, or a provider refusing its settings
             raise HTTPException(422, str(exc)) from None
         try:
-            tasks = load_suite()
+            tasks = load_suite(self.suite_dir)
         except TaskError as exc:
             log.error("the suite does not load: %s", exc)
             raise HTTPException(503, "the task suite is unavailable; try again later") from None
@@ -605,7 +576,7 @@ class _Service:
 
     def status(self, run_id: str) -> SubmissionStatus:
         run = self.run(run_id)
-        s = _summary(run)
+        s = summarize(run)
         return SubmissionStatus(
             id=run.id,
             model=run.model.spec,
@@ -615,7 +586,7 @@ class _Service:
             created=_iso(run, "created") or "",
             finished=_iso(run, "finished"),
             progress=_progress(run),
-            score=_interval(s.score if s else None),
+            score=_interval(s.score),
             links=_links(run.id),
         )
 
@@ -634,33 +605,18 @@ class _Service:
             r for r in self.store.runs(status="done") if suite is None or r.suite_version == suite
         ]
 
-    def board(self, done: list[RunRow]) -> list[Summary]:
-        """The latest finished run of each model that scored anything, best first.
-
-        Like results.board, but a finished run with no scored episode (every episode an
-        infrastructure error, e.g. a bad provider key) is passed over instead of failing
-        the whole leaderboard.
-        """
-        latest: dict[str, RunRow] = {}
-        for run in done:
-            if scored(run):
-                latest[run.model.spec] = run  # runs come oldest first
-        rows = [summarize(r) for r in latest.values()]
-        return sorted(rows, key=lambda s: -s.score.mean if math.isfinite(s.score.mean) else 0.0)
-
     def leaderboard(self, suite: str | None) -> Leaderboard:
-        done = self.done_runs(suite)
-        rows = self.board(done)
+        rows = self.boards.board(suite)
         return Leaderboard(
             suite_version=suite,
             count=len(rows),
-            runs=len(done),
+            runs=len(rows),
             rows=[_board_row(i, s) for i, s in enumerate(rows, 1)],
             note=BOARD_NOTE,
         )
 
     def run_json(self, run: RunRow) -> dict[str, Any]:
-        payload = export(run, _summary(run) or _empty_summary(run))
+        payload = export(run, summarize(run))
         return self._scrub(run, payload)
 
     def latest_done(self, spec: str) -> RunRow | None:
@@ -672,7 +628,7 @@ class _Service:
         if not runs:
             raise _not_found(f"no runs of model {spec[:200]!r}")
         # The model's place on the whole leaderboard, where its latest finished run is.
-        board = self.board(self.done_runs(None))
+        board = self.boards.board(None)
         ranked = [(i, s) for i, s in enumerate(board, 1) if s.model == spec]
         return ModelRuns(
             model=spec,
@@ -735,7 +691,7 @@ class _Service:
         )
 
     def compare_top_two(self, suite: str | None) -> ComparisonOut:
-        rows = self.board(self.done_runs(suite))
+        rows = self.boards.board(suite)
         if len(rows) < 2:
             raise HTTPException(
                 409,
@@ -876,11 +832,12 @@ def create_app(
     allow_private_urls: bool = False,
     secret: bytes | None = None,
     max_body_bytes: int = 64_000,
+    suite_dir: Path = SUITE_DIR,
 ) -> FastAPI:
     """The service. `allow_private_urls` lets submissions name private or loopback
     addresses (development only); `secret` is the Fernet key for provider keys
     (default: load_secret())."""
-    service = _Service(store, secret or load_secret(), allow_private_urls)
+    service = _Service(store, secret or load_secret(), allow_private_urls, suite_dir)
     app = FastAPI(
         title="wwabench",
         version=__version__,
@@ -897,7 +854,7 @@ def create_app(
 
     _api_routes(app, service)
     _legacy_routes(app, service)
-    mount_web(app, store)
+    mount_web(app, store, boards=service.boards)
     return app
 
 

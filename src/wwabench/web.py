@@ -23,22 +23,21 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from wwabench import pages
 from wwabench.pages import BoardControls, BoardRow, Header, ModelFacts
-from wwabench.results import Summary, board, summarize
+from wwabench.results import BoardCache, Summary, summarize
 from wwabench.store import DONE, ModelRow, RunRow, Store, StoreError
 from wwabench.transcript import parse_transcript
 
@@ -290,48 +289,6 @@ def _not_found(title: str, message: str) -> HTMLResponse:
     return _html(pages.error_page(title, message, LINKS), 404)
 
 
-class BoardCache:
-    """The board per suite version, computed again only when the store's runs change.
-
-    Summarizing every episode of every finished run takes seconds at 10,000 episodes, and
-    the board changes only when a run is created or finishes: a finished run's episodes are
-    written once and never change. So a count and the latest timestamps of the runs tell
-    whether a cached board is still right, in one cheap query.
-    """
-
-    MAX_ENTRIES = 32  # suite versions come from the query string: keep the cache bounded
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._lock = threading.Lock()
-        self._boards: dict[str | None, tuple[tuple[Any, ...], list[Summary]]] = {}
-
-    def _fingerprint(self) -> tuple[Any, ...]:
-        with self.store.session() as s:
-            row = s.execute(
-                select(
-                    func.count(RunRow.id),
-                    func.max(RunRow.created),
-                    func.count(RunRow.finished),
-                    func.max(RunRow.finished),
-                )
-            ).one()
-            return tuple(row)
-
-    def board(self, suite_version: str | None) -> list[Summary]:
-        mark = self._fingerprint()
-        with self._lock:
-            cached = self._boards.get(suite_version)
-        if cached is not None and cached[0] == mark:
-            return cached[1]
-        rows = board(self.store, suite_version)
-        with self._lock:
-            if len(self._boards) >= self.MAX_ENTRIES:
-                self._boards.clear()
-            self._boards[suite_version] = (mark, rows)
-        return rows
-
-
 def _suite_versions(store: Store) -> list[str]:
     with store.session() as s:
         found = s.scalars(select(RunRow.suite_version).where(RunRow.status == DONE).distinct())
@@ -345,14 +302,20 @@ def _heading(markdown: str, default: str) -> str:
     return default
 
 
-def mount_web(app: FastAPI, store: Store, *, methodology: Path | None = None) -> None:
+def mount_web(
+    app: FastAPI,
+    store: Store,
+    *,
+    methodology: Path | None = None,
+    boards: BoardCache | None = None,
+) -> None:
     """Add the site's HTML routes to `app`; `methodology` is the Markdown shown at
     /methodology (default: the repository's docs/methodology.md).
 
     The routes stay out of the OpenAPI schema: they are pages, not the API.
     """
     doc = methodology or DEFAULT_METHODOLOGY
-    boards = BoardCache(store)
+    boards = boards or BoardCache(store)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def leaderboard(
