@@ -81,13 +81,13 @@ def test_missing_bubblewrap_is_a_clear_error(monkeypatch: object, tmp_path: Path
 
     mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
     mp.setattr(shutil, "which", lambda name: None)
-    r = CliRunner().invoke(app, ["run", "--suite", SUITE, "--out", str(tmp_path)])
+    r = CliRunner().invoke(app, ["run", "-m", "oracle", "--suite", SUITE, "--out", str(tmp_path)])
     assert r.exit_code == 2 and "bubblewrap (bwrap) is not installed" in r.output
     assert "--unisolated" in r.output
 
 
 def test_unisolated_is_explicit_and_works(tmp_path: Path) -> None:
-    args = ["run", "--suite", SUITE, "--out", str(tmp_path), "--unisolated"]
+    args = ["run", "-m", "oracle", "--suite", SUITE, "--out", str(tmp_path), "--unisolated"]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     assert "UNISOLATED" in r.output

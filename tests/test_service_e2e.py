@@ -89,6 +89,7 @@ def progress(base: str, run_id: str) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.timeout(1200)
 def test_submit_run_crash_a_worker_and_finish(
     service: dict[str, Any], llama_server: str, results_db: str
 ) -> None:

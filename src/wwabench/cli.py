@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -222,8 +222,12 @@ def run(
         price_out=price_out,
     )
     store = _store(db)
+    # A broken setup (no bubblewrap, unknown model) fails before anything is stored.
+    factory, provider = _factory(unisolated), _prepare_model(model, params)
+    # What the provider runs with is what is recorded (a bundled model sets its family).
+    meta = replace(meta, params=asdict(provider.params))
     store.create_run(meta, {t.id: t.category for t in selected})
-    _execute(store, meta.id, selected, params, jobs, out, unisolated)
+    _execute(store, meta.id, selected, jobs, out, factory, provider)
 
 
 @app.command()
@@ -246,7 +250,11 @@ def resume(
             f"the suite changed since run {row.id} (version {row.suite_version}, now "
             f"{suite_version(selected)}): its scores would not be comparable; start a new run"
         )
-    _execute(store, row.id, selected, ModelParams(**row.params), jobs, out, unisolated)
+    factory, provider = (
+        _factory(unisolated),
+        _prepare_model(row.model.spec, ModelParams(**row.params)),
+    )
+    _execute(store, row.id, selected, jobs, out, factory, provider)
 
 
 @app.command()
@@ -280,9 +288,13 @@ def rerun(
         price_in=row.price_in,
         price_out=row.price_out,
     )
+    factory, provider = (
+        _factory(unisolated),
+        _prepare_model(row.model.spec, ModelParams(**row.params)),
+    )
     store.create_run(meta, {t.id: t.category for t in selected})
     console.print(f"rerun of {row.id} as {meta.id}")
-    _execute(store, meta.id, selected, ModelParams(**row.params), jobs, out, unisolated)
+    _execute(store, meta.id, selected, jobs, out, factory, provider)
 
 
 def _find(store: Store, run_id: str) -> RunRow:
@@ -292,21 +304,24 @@ def _find(store: Store, run_id: str) -> RunRow:
         raise _fail(str(exc)) from exc
 
 
+def _prepare_model(spec: str, params: ModelParams) -> Provider:
+    """The provider; a bundled model is fetched first (once, with a progress bar)."""
+    if spec.startswith("local/"):
+        _pull_with_progress(spec.removeprefix("local/"))
+    return _resolve(spec, params)
+
+
 def _execute(
     store: Store,
     run_id: str,
     tasks: list[Task],
-    params: ModelParams,
     jobs: int | None,
     out: Path,
-    unisolated: bool,
+    factory: SandboxFactory,
+    provider: Provider,
 ) -> None:
     """Run the run's pending episodes, recording each as it ends; then print the run."""
     row = store.run(run_id)
-    factory = _factory(unisolated)
-    if row.model.spec.startswith("local/"):
-        _pull_with_progress(row.model.spec.removeprefix("local/"))
-    provider = _resolve(row.model.spec, params)
     by_id = {t.id: t for t in tasks}
     pairs = [(by_id[t], seed) for t, seed in store.pending(run_id)]
     run_dir = out / run_id
