@@ -29,7 +29,7 @@ from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
 from wwabench.store import EpisodeResult, RunMeta, RunRow, Store, StoreError, default_url
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, suite_version
 
-DEFAULT_MODEL = "oracle"
+DEFAULT_MODEL = "local/qwen2.5-coder-0.5b"
 app = typer.Typer(
     help="wwabench: run any LLM as a coding agent through sandboxed rounds of real work.",
     no_args_is_help=True,
