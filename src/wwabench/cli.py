@@ -275,18 +275,14 @@ def rerun(
             f"run {row.id} used suite version {row.suite_version}; this suite is "
             f"{suite_version(selected)}, so the rerun would not repeat it"
         )
-    meta = RunMeta(
+    meta = RunMeta.repeat(
+        row,
         id=new_run_id(),
-        model=row.model.spec,
-        suite_version=row.suite_version,
-        harness_version=__version__,
-        params=dict(row.params),
-        seeds=list(row.seeds),
+        version=row.suite_version,
         tasks=list(row.tasks),
         sandbox="local" if unisolated else "bwrap",
+        harness=__version__,
         host=host_facts(),
-        price_in=row.price_in,
-        price_out=row.price_out,
     )
     factory, provider = (
         _factory(unisolated),

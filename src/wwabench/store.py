@@ -190,6 +190,33 @@ class RunMeta:
     price_in: float | None = None
     price_out: float | None = None
 
+    @classmethod
+    def repeat(
+        cls,
+        run: RunRow,
+        *,
+        id: str,
+        version: str,
+        tasks: list[str],
+        sandbox: str,
+        harness: str,
+        host: dict[str, Any],
+    ) -> RunMeta:
+        """A new run of the same model, parameters, seeds and prices as `run`."""
+        return cls(
+            id=id,
+            model=run.model.spec,
+            suite_version=version,
+            harness_version=harness,
+            params=dict(run.params),
+            seeds=list(run.seeds),
+            tasks=tasks,
+            sandbox=sandbox,
+            host=host,
+            price_in=run.price_in,
+            price_out=run.price_out,
+        )
+
 
 @dataclass(frozen=True)
 class EpisodeResult:

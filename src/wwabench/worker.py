@@ -182,18 +182,14 @@ def requeue_stale(store: Store, tasks: list[Task]) -> list[str]:
     for spec, run in latest.items():
         if spec in current:
             continue
-        meta = RunMeta(
+        meta = RunMeta.repeat(
+            run,
             id=new_run_id(),
-            model=spec,
-            suite_version=version,
-            harness_version=__version__,
-            params=dict(run.params),
-            seeds=list(run.seeds),
+            version=version,
             tasks=[t.id for t in tasks],
             sandbox=run.sandbox,
+            harness=__version__,
             host=host_facts(),
-            price_in=run.price_in,
-            price_out=run.price_out,
         )
         store.create_run(
             meta,
