@@ -3,9 +3,10 @@
     uv run python bench/model_turn.py [local/<name>] [rounds]
 
 Runs real rounds of the suite with the model in process. Generation time is measured
-around llama-cpp-python's `create_chat_completion` itself (prompt evaluation and
-decoding); tool time is the sandbox's command time. Everything else in the agent loop
-(building requests, parsing and classifying the reply, validating calls, writing the
+around llama-cpp-python's `create_chat_completion` itself, inside the engine's child
+process (prompt evaluation and decoding); tool time is the sandbox's command time.
+Everything else in the agent loop (building requests, sending them to the engine and
+reading its reply, parsing and classifying the reply, validating calls, writing the
 transcript, assembling observations) is the harness's overhead per turn. Sandbox start
 and the hidden checks happen once per round, outside the loop, and are measured by
 bench/harness.py.
@@ -31,20 +32,19 @@ from wwabench.transcript import Transcript
 
 
 def timed_generation(provider: LlamaProvider) -> list[float]:
-    """Wrap the model's own call so that its time is recorded per turn."""
+    """Record the engine's own time for each turn, as its child process reports it."""
     provider.load()
-    llm: Any = provider._llm
-    inner = llm.create_chat_completion
+    engine = provider.engine
+    inner = engine.chat
     times: list[float] = []
 
-    def timed(**kwargs: Any) -> Any:
-        t0 = time.perf_counter()
+    def timed(kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
-            return inner(**kwargs)
+            return inner(kwargs)
         finally:
-            times.append(time.perf_counter() - t0)
+            times.append(engine.last_seconds)
 
-    llm.create_chat_completion = timed
+    engine.chat = timed  # type: ignore[method-assign]
     return times
 
 

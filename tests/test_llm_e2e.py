@@ -15,7 +15,12 @@ from wwabench.transcript import read_transcript
 def check_episode(task: Task, spec: str, params: ModelParams, tmp_path: Path) -> None:
     provider = resolve(spec, params)
     transcript = tmp_path / "t.jsonl"
-    ep = run_episode(task, 0, provider, BwrapFactory(), transcript)
+    try:
+        ep = run_episode(task, 0, provider, BwrapFactory(), transcript)
+    finally:
+        close = getattr(provider, "close", None)
+        if close is not None:
+            close()
     assert ep.status == "ok", ep.error
     assert ep.agent.turns >= 1 and ep.agent.input_tokens > 0 and ep.agent.output_tokens > 0
     events = read_transcript(transcript)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +19,8 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from wwabench import __version__, views
-from wwabench.models import SPEC_HELP, ModelParams, Provider, UnknownModel, resolve
+from wwabench.doctor import Finding, run_checks
+from wwabench.models import SPEC_HELP, ModelCrashed, ModelParams, Provider, UnknownModel, resolve
 from wwabench.models.builtin import ScriptError
 from wwabench.models.registry import MODELS, PullError, data_dir, model_path, pull
 from wwabench.report import markdown_board, write_report
@@ -113,23 +114,65 @@ def _run_with_progress(
     run_dir: Path,
     jobs: int,
     record: Callable[[Episode], None] | None = None,
+    done_before: int = 0,
+    each: bool = True,
 ) -> list[Episode]:
+    """The episodes with a live display: the bar, and each running round's turn."""
+    total = done_before + len(pairs)
+    number = {(t.id, s): done_before + i + 1 for i, (t, s) in enumerate(pairs)}
+    active: dict[tuple[str, int], str] = {}
     columns = (
         TextColumn("[bold]{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=20),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"),
+        TextColumn("{task.fields[now]}"),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task(provider.spec, total=len(pairs), last="")
+    live = console.is_terminal
+
+    several_trials = len({s for _, s in pairs}) > 1
+
+    def label(task: Task, seed: int) -> str:
+        if several_trials:
+            return f"episode {number[(task.id, seed)]} of {total}: {task.id} seed {seed}"
+        return f"round {number[(task.id, seed)]} of {total}: {task.id}"
+
+    with Progress(*columns, console=console, transient=True, disable=not live) as progress:
+        bar = progress.add_task(provider.spec, total=total, completed=done_before, now="")
+
+        def show() -> None:
+            progress.update(bar, now=" | ".join(active.values()))
+
+        def event(task: Task, seed: int, kind: str, fields: dict[str, Any]) -> None:
+            key = (task.id, seed)
+            if kind == "episode_start":
+                active[key] = f"{label(task, seed)}, starting"
+                if each and not live:
+                    console.print(f"{label(task, seed)} ...", soft_wrap=True)
+            elif kind == "model_turn":
+                active[key] = f"{label(task, seed)}, turn {fields['turn']}/{task.limits.max_steps}"
+            show()
 
         def done(ep: Episode) -> None:
             if record is not None:
                 record(ep)
-            progress.update(bar, advance=1, last=f"{ep.task} seed {ep.seed}: {ep.score:.1f}")
+            active.pop((ep.task, ep.seed), None)
+            progress.update(bar, advance=1)
+            show()
+            if not each:
+                return
+            outcome = f"score {ep.score:.1f}" if ep.status == "ok" else f"error: {ep.error}"
+            task = next(t for t, s in pairs if t.id == ep.task and s == ep.seed)
+            console.print(
+                f"{label(task, ep.seed)}: {escape(outcome)} ({ep.agent.turns} turns, "
+                f"{ep.seconds:.0f} s)",
+                soft_wrap=True,
+                highlight=False,
+            )
 
-        return run_suite(pairs, provider, factory, run_dir, jobs=jobs, on_episode=done)
+        return run_suite(
+            pairs, provider, factory, run_dir, jobs=jobs, on_episode=done, on_event=event
+        )
 
 
 def _resolve(spec: str, params: ModelParams | None = None) -> Provider:
@@ -193,6 +236,12 @@ def run(
     price_out: Annotated[
         float | None, typer.Option(help="Dollars per million output tokens.")
     ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="CPU threads of an in-process model (default: one per core but one)."
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Run a model through the suite; results go to the store, transcripts to --out."""
@@ -206,6 +255,7 @@ def run(
         tool_choice=tool_choice,  # type: ignore[arg-type]
         base_url=base_url,
         family=family,
+        threads=threads,
     )
     selected = _load(suite, task)
     meta = RunMeta(
@@ -223,7 +273,13 @@ def run(
     )
     store = _store(db)
     # A broken setup (no bubblewrap, unknown model) fails before anything is stored.
-    factory, provider = _factory(unisolated), _prepare_model(model, params)
+    console.print(
+        f"wwabench {__version__}: {escape(model)} through {len(selected)} rounds x {trials} "
+        f"trial(s), suite {meta.suite_version}",
+        highlight=False,
+    )
+    factory = _factory(unisolated)
+    provider = _prepare_model(model, params, factory)
     # What the provider runs with is what is recorded (a bundled model sets its family).
     meta = replace(meta, params=asdict(provider.params))
     store.create_run(meta, {t.id: t.category for t in selected})
@@ -250,10 +306,8 @@ def resume(
             f"the suite changed since run {row.id} (version {row.suite_version}, now "
             f"{suite_version(selected)}): its scores would not be comparable; start a new run"
         )
-    factory, provider = (
-        _factory(unisolated),
-        _prepare_model(row.model.spec, ModelParams(**row.params)),
-    )
+    factory = _factory(unisolated)
+    provider = _prepare_model(row.model.spec, ModelParams(**row.params), factory)
     _execute(store, row.id, selected, jobs, out, factory, provider)
 
 
@@ -284,10 +338,8 @@ def rerun(
         harness=__version__,
         host=host_facts(),
     )
-    factory, provider = (
-        _factory(unisolated),
-        _prepare_model(row.model.spec, ModelParams(**row.params)),
-    )
+    factory = _factory(unisolated)
+    provider = _prepare_model(row.model.spec, ModelParams(**row.params), factory)
     store.create_run(meta, {t.id: t.category for t in selected})
     console.print(f"rerun of {row.id} as {meta.id}")
     _execute(store, meta.id, selected, jobs, out, factory, provider)
@@ -300,11 +352,53 @@ def _find(store: Store, run_id: str) -> RunRow:
         raise _fail(str(exc)) from exc
 
 
-def _prepare_model(spec: str, params: ModelParams) -> Provider:
-    """The provider; a bundled model is fetched first (once, with a progress bar)."""
+STARTING = {
+    "cpu": "reading the CPU's features",
+    "sandbox": "starting a bubblewrap sandbox",
+    "weights": "checking the model's weights",
+    "engine": "starting the engine (llama-cpp-python, in a child process) and loading the model",
+}
+
+
+def _checks(factory: SandboxFactory | None, provider: Provider | None, thorough: bool) -> bool:
+    """The self-checks, each shown as it runs; True when all passed."""
+    status: list[Any] = []
+
+    def starting(check: str) -> None:
+        if console.is_terminal:
+            status.append(console.status(STARTING[check] + " ..."))
+            status[-1].start()
+        else:
+            console.print(f"  {STARTING[check]} ...", highlight=False)
+
+    def report(f: Finding) -> None:
+        while status:
+            status.pop().stop()
+        mark = "[green]ok[/]  " if f.ok else "[bold red]FAIL[/]"
+        console.print(f"{mark} {f.check:<8} {escape(f.detail)}", soft_wrap=True, highlight=False)
+        if f.fix:
+            console.print(f"       [bold]what to do:[/] {escape(f.fix)}", soft_wrap=True)
+
+    findings = run_checks(factory, provider, thorough, report, starting)
+    return all(f.ok for f in findings)
+
+
+def _prepare_model(spec: str, params: ModelParams, factory: SandboxFactory) -> Provider:
+    """The provider, checked: weights fetched (once, with a bar) and verified, the
+    sandbox and the engine proven to work before anything is stored."""
     if spec.startswith("local/"):
         _pull_with_progress(spec.removeprefix("local/"))
-    return _resolve(spec, params)
+    provider = _resolve(spec, params)
+    if not _checks(factory, provider, thorough=False):
+        _close(provider)
+        raise _fail("the self-checks above failed; nothing was run (details: wwabench doctor)")
+    return provider
+
+
+def _close(provider: Provider) -> None:
+    close = getattr(provider, "close", None)
+    if close is not None:
+        close()
 
 
 def _execute(
@@ -328,22 +422,59 @@ def _execute(
 
     in_process = row.model.spec.startswith(("local/", "gguf:"))
     start = time.monotonic()
+    crashed: ModelCrashed | None = None
     try:
         _run_with_progress(
-            pairs, provider, factory, run_dir, jobs or (1 if in_process else 2), record
+            pairs,
+            provider,
+            factory,
+            run_dir,
+            jobs or (1 if in_process else 2),
+            record,
+            done_before=len(row.episodes) - len(pairs),
         )
+    except ModelCrashed as exc:
+        crashed = exc
     finally:
+        _close(provider)
         store.finish_run(run_id, time.monotonic() - start)
         if store.pending(run_id):
             console.print(
                 f"[yellow]run {run_id} interrupted[/]; finish it with: wwabench resume {run_id}"
             )
+    if crashed is not None:
+        console.print(f"[bold red]error:[/] {escape(str(crashed))}", soft_wrap=True)
+        console.print(
+            "No result was recorded for the round in flight; the rounds finished before it "
+            f"are kept. Once fixed: wwabench resume {run_id}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(3)
     summary = _print_run(store, run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "results.json").write_text(
         json.dumps(export(store.run(run_id), summary), indent=2) + "\n"
     )
     console.print(f"results: {run_dir / 'results.json'} and {store.engine.url.render_as_string()}")
+
+
+@app.command()
+def doctor(
+    model: Annotated[str, typer.Option("--model", "-m", help=SPEC_HELP)] = DEFAULT_MODEL,
+    unisolated: Unisolated = False,
+) -> None:
+    """Check this machine: the CPU, the sandbox, the model's weights and the engine."""
+    factory = _factory(unisolated)
+    if model.startswith("local/"):
+        _pull_with_progress(model.removeprefix("local/"))
+    provider = _resolve(model)
+    try:
+        ok = _checks(factory, provider, thorough=True)
+    finally:
+        _close(provider)
+    if not ok:
+        raise typer.Exit(1)
+    console.print(f"[green]all checks passed[/]: {model} can run here")
 
 
 @app.command()
@@ -362,7 +493,9 @@ def validate(
     for spec, want in (("oracle", 100.0), ("null", 0.0)):
         start = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="wwabench-validate-") as tmp:
-            episodes = _run_with_progress(pairs, _resolve(spec), factory, Path(tmp), jobs)
+            episodes = _run_with_progress(
+                pairs, _resolve(spec), factory, Path(tmp), jobs, each=False
+            )
         for ep in episodes:
             if ep.status != "ok":
                 problems.append(f"{spec} {ep.task} seed {ep.seed}: {ep.error}")

@@ -21,11 +21,11 @@ from typing import Any
 
 from wwabench.agent import AgentResult, run_agent
 from wwabench.checks import CheckResult, run_checks
-from wwabench.models import ModelUnavailable, Provider
+from wwabench.models import ModelCrashed, ModelUnavailable, Provider
 from wwabench.sandbox import MiB, Sandbox, SandboxError, SandboxFactory, SandboxSpec
 from wwabench.scoring import Conduct, correctness, efficiency, round_score
 from wwabench.tasks import SUITE_DIR, Task, TaskError, Variant
-from wwabench.transcript import Transcript
+from wwabench.transcript import Listener, Transcript
 
 SETUP_SECONDS = 60.0
 EXPORT_BYTES = 512 * MiB
@@ -94,12 +94,13 @@ def run_episode(
     provider: Provider,
     factory: SandboxFactory,
     transcript_path: Path | None,
+    listener: Listener | None = None,
 ) -> Episode:
     start = time.monotonic()
     episode = Episode(task=task.id, category=task.category, seed=seed)
     episode.reference_steps = task.reference_steps
     episode.transcript = str(transcript_path or "")
-    transcript = Transcript(transcript_path)
+    transcript = Transcript(transcript_path, listener)
     transcript.event("episode_start", task=task.id, seed=seed, model=provider.spec)
     try:
         variant = task.variant(seed)
@@ -130,6 +131,11 @@ def run_episode(
             task.reference_failures,
         )
         episode.score = round_score(episode.correctness, episode.efficiency)
+    except ModelCrashed as exc:
+        # Not this episode's result: the run stops and the episode stays pending.
+        transcript.event("model_crashed", error=str(exc))
+        transcript.close()
+        raise
     except (SandboxError, TaskError, ModelUnavailable, OSError) as exc:
         episode.status = "error"
         episode.error = f"{type(exc).__name__}: {exc}"
@@ -154,11 +160,16 @@ def run_episode(
 
 
 def host_facts() -> dict[str, Any]:
+    from wwabench.doctor import read_cpu
+
+    cpu = read_cpu()
     return {
         "platform": platform.platform(),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
+        "cpu": cpu.model,
+        "cpu_features": cpu.features(),
     }
 
 
@@ -174,23 +185,42 @@ def run_suite(
     run_dir: Path,
     jobs: int = 1,
     on_episode: Callable[[Episode], None] | None = None,
+    on_event: Callable[[Task, int, str, dict[str, Any]], None] | None = None,
 ) -> list[Episode]:
     """Each (task, seed) episode, `jobs` at a time; transcripts go under `run_dir`.
 
     `on_episode` is called in the calling thread as each episode ends, so whatever it
-    writes (the store) sees one writer.
+    writes (the store) sees one writer; `on_event` sees every transcript event as it
+    happens, in the episode's thread.
     """
 
     def one(task: Task, seed: int) -> Episode:
         path = run_dir / "transcripts" / f"{task.id}__seed{seed}.jsonl"
-        return run_episode(task, seed, provider, factory, path)
+        listener: Listener | None = None
+        if on_event is not None:
+            hook = on_event
+
+            def listener(kind: str, fields: dict[str, Any]) -> None:
+                hook(task, seed, kind, fields)
+
+        return run_episode(task, seed, provider, factory, path, listener)
 
     episodes = []
+    crashed: ModelCrashed | None = None
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         futures = [pool.submit(one, t, s) for t, s in pairs]
         for future in as_completed(futures):
-            episode = future.result()
+            if future.cancelled():
+                continue
+            try:
+                episode = future.result()
+            except ModelCrashed as exc:
+                # Episodes not started are dropped; those running finish and are kept.
+                crashed = crashed or exc
+                for f in futures:
+                    f.cancel()
+                continue
             episodes.append(episode)
             if on_episode is not None:
                 on_episode(episode)
@@ -198,6 +228,8 @@ def run_suite(
         # On Ctrl-C, episodes not started are dropped; running ones end within their
         # limits and close their sandboxes.
         pool.shutdown(wait=True, cancel_futures=True)
+    if crashed is not None:
+        raise crashed
     order = {(t.id, s): i for i, (t, s) in enumerate(pairs)}
     episodes.sort(key=lambda e: order[(e.task, e.seed)])
     return episodes

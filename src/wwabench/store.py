@@ -526,6 +526,22 @@ class Store:
             )
             return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
+    def release(self, lease: Lease) -> bool:
+        """Give a held episode back to the queue at once (its worker could not run it)."""
+        with self.session() as s, s.begin():
+            done = s.execute(
+                update(EpisodeRow)
+                .where(
+                    EpisodeRow.run_id == lease.run_id,
+                    EpisodeRow.task == lease.task,
+                    EpisodeRow.seed == lease.seed,
+                    EpisodeRow.status == PENDING,
+                    EpisodeRow.lease_owner == lease.worker,
+                )
+                .values(lease_expires=None, lease_owner=None)
+            )
+            return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
     def complete(self, run_id: str) -> bool:
         """Mark a queued run done once every episode has a result; True if it is done."""
         with self.session() as s, s.begin():

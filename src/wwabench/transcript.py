@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+Listener = Callable[[str, dict[str, Any]], None]  # (event kind, its fields)
+
 
 class Transcript:
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, listener: Listener | None = None) -> None:
         self._start = time.monotonic()
+        self._listener = listener  # e.g. a progress display: turn counts as they happen
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,6 +26,8 @@ class Transcript:
             self._file = path.open("w", encoding="utf-8")
 
     def event(self, kind: str, /, **fields: Any) -> None:
+        if self._listener is not None:
+            self._listener(kind, fields)
         if self._file is None:
             return
         record = {"t": round(time.monotonic() - self._start, 6), "event": kind, **fields}

@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 
 from wwabench import __version__
-from wwabench.models import ModelParams, Provider, UnknownModel, resolve
+from wwabench.models import ModelCrashed, ModelParams, Provider, UnknownModel, resolve
 from wwabench.runner import Episode, host_facts, new_run_id, run_episode
 from wwabench.sandbox import SandboxFactory
 from wwabench.security import check_base_url, decrypt, redact
@@ -84,8 +84,18 @@ class Worker:
         run = self.store.run(lease.run_id)
         ctx = self._context(run)
         log.info("%s: %s %s seed %d", self.name, run.id, lease.task, lease.seed)
-        with _Heartbeat(lambda: self.store.renew(lease, self.lease_seconds), self.lease_seconds):
-            episode = self._episode(run, lease, ctx)
+        try:
+            with _Heartbeat(
+                lambda: self.store.renew(lease, self.lease_seconds), self.lease_seconds
+            ):
+                episode = self._episode(run, lease, ctx)
+        except ModelCrashed as exc:
+            # The engine died, not the episode: give it back and start a fresh engine for
+            # the next one, rather than record a result nobody earned.
+            log.error("%s: %s %s seed %d: %s", self.name, run.id, lease.task, lease.seed, exc)
+            self.store.release(lease)
+            self._drop(run.id)
+            return True
         text = ""
         if episode.transcript:
             text = Path(episode.transcript).read_text(encoding="utf-8")
@@ -96,8 +106,15 @@ class Worker:
                 "%s: %s %s seed %d already had a result", self.name, run.id, lease.task, lease.seed
             )
         if self.store.complete(run.id):
-            self._runs.pop(run.id, None)
+            self._drop(run.id)
         return True
+
+    def _drop(self, run_id: str) -> None:
+        """Forget a run's context; an in-process engine it holds is stopped."""
+        ctx = self._runs.pop(run_id, None)
+        close = getattr(ctx.provider, "close", None) if ctx else None
+        if close is not None:
+            close()
 
     def _context(self, run: RunRow) -> _RunContext:
         if run.id in self._runs:

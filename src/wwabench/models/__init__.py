@@ -54,10 +54,24 @@ class ModelParams:
     tool_choice: Literal["auto", "required"] = "auto"
     base_url: str | None = None
     family: str | None = None  # the tool-call text format to try first
+    threads: int | None = None  # CPU threads of an in-process engine (None: its default)
 
 
 class ModelUnavailable(RuntimeError):
     """The provider failed for reasons that are not the model's (outage, bad key)."""
+
+
+class ModelCrashed(RuntimeError):
+    """The model's own process died (a native crash, an out-of-memory kill).
+
+    Not one episode's fault and not the agent's: the run stops, the episode in flight
+    is left without a result, and `wwabench resume` finishes the run once it is fixed.
+    """
+
+    def __init__(self, message: str, returncode: int = 0, log_path: str = "") -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.log_path = log_path
 
 
 class ContextExhausted(RuntimeError):

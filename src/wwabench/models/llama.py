@@ -1,5 +1,9 @@
 """In-process GGUF models on the CPU through llama-cpp-python: `gguf:<path>`, or
-`local/<name>` for a model of the registry (fetched on first use)."""
+`local/<name>` for a model of the registry (fetched on first use).
+
+"In process" means on this machine, without a server: the engine itself runs in a
+child process (models/engine.py), so that a native crash is reported, not fatal.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,43 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wwabench.models import ContextExhausted, Message, ModelParams, Turn, UnknownModel
+from wwabench.models import Message, ModelParams, Turn, UnknownModel
 from wwabench.models.chat import turn_from_openai
+from wwabench.models.engine import Engine, EngineInfo, EngineSettings
 from wwabench.models.openai_compat import request
-from wwabench.models.registry import MODELS, model_path, pull
+from wwabench.models.registry import MODELS, data_dir, model_path, pull
 from wwabench.tasks import Variant
 
 CONTEXT_TOKENS = 8192
+
+
+def default_threads() -> int:
+    """One thread per core but one, at least one (docs/models.md, "Threads").
+
+    llama.cpp's threads wait for each other at every layer: when one of them shares its
+    core with other work (the harness, the checks, a second job), all of them wait.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 2) - 1)
 
 
 class LlamaProvider:
     def __init__(self, spec: str, path: Path, params: ModelParams) -> None:
         self.spec = spec
         self.path = path
+        if params.threads is None:
+            params = replace(params, threads=default_threads())
         self.params = params
-        self._llm: Any = None
+        self.engine = Engine(
+            EngineSettings(
+                path=str(path),
+                n_ctx=CONTEXT_TOKENS,
+                threads=params.threads or 1,
+                seed=params.seed,
+                extra_buffers=os.environ.get("WWABENCH_EXTRA_BUFFERS", "auto"),
+            ),
+            log_dir=data_dir() / "logs",
+        )
         # One model, many episodes: generations take turns (the CPU is the limit anyway).
         self._lock = threading.Lock()
 
@@ -42,21 +68,14 @@ class LlamaProvider:
             params = replace(params, family=model.family)
         return cls(spec, model_path(model), params)
 
-    def load(self) -> None:
-        if self._llm is not None:
-            return
+    def load(self) -> EngineInfo:
+        """Fetch the weights if need be, start the engine and load the model (once)."""
         if not self.path.exists():
-            name = self.spec.removeprefix("local/")
-            pull(MODELS[name])
-        from llama_cpp import Llama
+            pull(MODELS[self.spec.removeprefix("local/")])
+        return self.engine.start()
 
-        self._llm = Llama(
-            model_path=str(self.path),
-            n_ctx=CONTEXT_TOKENS,
-            n_threads=os.cpu_count() or 2,
-            seed=self.params.seed,
-            verbose=False,
-        )
+    def close(self) -> None:
+        self.engine.close()
 
     def session(self, variant: Variant) -> LlamaProvider:
         return self
@@ -65,10 +84,5 @@ class LlamaProvider:
         kwargs = request(messages, tools, self.params)
         with self._lock:
             self.load()
-            try:
-                response = self._llm.create_chat_completion(**kwargs)
-            except ValueError as exc:
-                if "context window" in str(exc):
-                    raise ContextExhausted(str(exc)) from exc
-                raise
+            response = self.engine.chat(kwargs)
         return turn_from_openai(response)

