@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -121,6 +122,7 @@ def _run_with_progress(
     total = done_before + len(pairs)
     number = {(t.id, s): done_before + i + 1 for i, (t, s) in enumerate(pairs)}
     active: dict[tuple[str, int], str] = {}
+    turns: dict[tuple[str, int], int] = {}
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(bar_width=20),
@@ -150,7 +152,18 @@ def _run_with_progress(
                 if each and not live:
                     console.print(f"{label(task, seed)} ...", soft_wrap=True)
             elif kind == "model_turn":
+                turns[key] = fields["turn"]
                 active[key] = f"{label(task, seed)}, turn {fields['turn']}/{task.limits.max_steps}"
+            elif kind == "episode_end" and each:
+                # Printed here, in the episode's own thread, so that it comes before the
+                # next round's first line.
+                outcome = f"score {fields['score']:.1f}" if fields["status"] == "ok" else "error"
+                console.print(
+                    f"{label(task, seed)}: {outcome} ({turns.get(key, 0)} turns, "
+                    f"{fields['seconds']:.0f} s)",
+                    soft_wrap=True,
+                    highlight=False,
+                )
             show()
 
         def done(ep: Episode) -> None:
@@ -159,16 +172,8 @@ def _run_with_progress(
             active.pop((ep.task, ep.seed), None)
             progress.update(bar, advance=1)
             show()
-            if not each:
-                return
-            outcome = f"score {ep.score:.1f}" if ep.status == "ok" else f"error: {ep.error}"
-            task = next(t for t, s in pairs if t.id == ep.task and s == ep.seed)
-            console.print(
-                f"{label(task, ep.seed)}: {escape(outcome)} ({ep.agent.turns} turns, "
-                f"{ep.seconds:.0f} s)",
-                soft_wrap=True,
-                highlight=False,
-            )
+            if each and ep.status != "ok":
+                console.print(f"  [red]{escape(ep.error)}[/]", soft_wrap=True)
 
         return run_suite(
             pairs, provider, factory, run_dir, jobs=jobs, on_episode=done, on_event=event
@@ -177,7 +182,8 @@ def _run_with_progress(
 
 def _resolve(spec: str, params: ModelParams | None = None) -> Provider:
     try:
-        return resolve(spec, params)
+        # Your own machine, your own keys: the providers read this environment.
+        return resolve(spec, params, environ=os.environ)
     except (UnknownModel, ScriptError) as exc:
         raise _fail(str(exc)) from exc
 
@@ -635,15 +641,26 @@ def serve(
     """Serve the submission API, the JSON API and the leaderboard website."""
     import uvicorn
 
+    from wwabench.credentials import held_secrets, scrub_environment, store_password
     from wwabench.security import load_secret
     from wwabench.service import create_app
 
+    store = _store(db)
+    # The service calls no provider; what it holds of them is only ever redacted.
+    taken = scrub_environment(os.environ)
+    secrets = [
+        *held_secrets({**taken, **os.environ}),
+        *store_password(store.engine.url.render_as_string(hide_password=False)),
+    ]
     application = create_app(
-        _store(db),
+        store,
         allow_private_urls=allow_private_urls,
         secret=load_secret(),
         suite_dir=suite,
+        held_secrets=secrets,
     )
+    if taken:
+        console.print(f"serve: ignoring this environment's {', '.join(sorted(taken))}")
     console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
     uvicorn.run(application, host=host, port=port, log_level="info")
 
@@ -661,6 +678,13 @@ def worker(
     allow_private_urls: Annotated[
         bool, typer.Option(help="Let submitted runs reach private addresses (development).")
     ] = False,
+    grants: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="WWABENCH_GRANTS",
+            help="TOML file of hosted models the operator pays for, each at one endpoint.",
+        ),
+    ] = None,
     suite: SuiteOpt = SUITE_DIR,
     unisolated: Unisolated = False,
     db: DbOpt = None,
@@ -668,10 +692,17 @@ def worker(
     """Run queued episodes from the store, as many workers side by side as you like."""
     import logging
 
+    from wwabench.credentials import GrantError, held_secrets, load_grants, scrub_environment
     from wwabench.security import load_secret
     from wwabench.worker import Worker, default_name
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Other people's runs: the SDKs must find none of this machine's provider settings.
+    taken = scrub_environment(os.environ)
+    try:
+        granted = load_grants(grants, {**taken, **os.environ})
+    except GrantError as exc:
+        raise _fail(str(exc)) from exc
     w = Worker(
         _store(db),
         _factory(unisolated),
@@ -681,7 +712,15 @@ def worker(
         poll_seconds=poll,
         suite_dir=suite,
         allow_private_urls=allow_private_urls,
+        grants=granted,
+        held_secrets=held_secrets({**taken, **os.environ}),
     )
+    if taken:
+        console.print(
+            f"worker: ignoring this environment's {', '.join(sorted(taken))} (submissions "
+            "bring their own keys; to pay for a model, grant it: docs/models.md)",
+            soft_wrap=True,
+        )
     done = w.run_forever(exit_when_idle=exit_when_idle)
     console.print(f"worker {w.name}: {done} episodes")
 

@@ -9,15 +9,19 @@ localhost, the office LAN).
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import html
 import ipaddress
+import json
 import os
 import socket
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
+import markupsafe
 from cryptography.fernet import Fernet
 
 from wwabench.models.registry import data_dir
@@ -195,9 +199,25 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 # --- logs and messages --------------------------------------------------------------------
 
 
+def spellings(secret: str) -> set[str]:
+    """The ways a secret may appear in text a provider or an SDK wrote: as it is (also
+    inside a quoted `Authorization: Bearer ...` header), URL-encoded (a query string, a
+    form), escaped inside JSON, and base64-encoded (as some SDKs quote a credential)."""
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        html.escape(secret),
+        str(markupsafe.escape(secret)),  # as the web pages' templates write it
+        base64.b64encode(secret.encode()).decode(),
+    }
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every occurrence of each secret (of 4 or more characters) replaced."""
+    """`text` with every spelling of each secret (of 4 or more characters) replaced."""
+    every = {s for secret in secrets if len(secret) >= MIN_SECRET_CHARS for s in spellings(secret)}
     # Longest first, so a secret that contains another is not left half-replaced.
-    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    for spelling in sorted(every, key=len, reverse=True):
+        text = text.replace(spelling, REDACTED)
     return text

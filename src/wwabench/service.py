@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -454,9 +455,15 @@ class _Service:
     """What the routes do, apart from HTTP: validation in order, then one store write."""
 
     def __init__(
-        self, store: Store, secret: bytes, allow_private_urls: bool, suite_dir: Path
+        self,
+        store: Store,
+        secret: bytes,
+        allow_private_urls: bool,
+        suite_dir: Path,
+        held_secrets: Sequence[str] = (),
     ) -> None:
         self.store = store
+        self.held_secrets = [*held_secrets, secret.decode(errors="replace")]
         self.suite_dir = suite_dir
         # One cache for the API and the pages: the board is recomputed only when runs change.
         self.boards = BoardCache(store)
@@ -651,15 +658,15 @@ class _Service:
     def _scrub(self, run: RunRow, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload with the run's provider key redacted wherever it may have leaked
         (a provider's error message quoting it, a transcript): defence in depth, since
-        workers should never have written it anywhere."""
-        if not run.credential:
-            return payload
-        try:
-            plain = decrypt(self.secret, run.credential)
-        except InvalidToken:
-            log.warning("run %s: its credential does not decrypt with this secret", run.id)
-            return payload
-        scrubbed: dict[str, Any] = _redact_strings(payload, [plain])
+        workers should never have written it anywhere); so are the secrets this process
+        holds."""
+        secrets = list(self.held_secrets)
+        if run.credential:
+            try:
+                secrets.append(decrypt(self.secret, run.credential))
+            except InvalidToken:
+                log.warning("run %s: its credential does not decrypt with this secret", run.id)
+        scrubbed: dict[str, Any] = _redact_strings(payload, secrets)
         return scrubbed
 
     # --- comparisons ---
@@ -833,11 +840,13 @@ def create_app(
     secret: bytes | None = None,
     max_body_bytes: int = 64_000,
     suite_dir: Path = SUITE_DIR,
+    held_secrets: Sequence[str] = (),
 ) -> FastAPI:
     """The service. `allow_private_urls` lets submissions name private or loopback
     addresses (development only); `secret` is the Fernet key for provider keys
-    (default: load_secret())."""
-    service = _Service(store, secret or load_secret(), allow_private_urls, suite_dir)
+    (default: load_secret()); `held_secrets` are this process's own secrets, redacted
+    from every run and transcript it serves."""
+    service = _Service(store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets)
     app = FastAPI(
         title="wwabench",
         version=__version__,
@@ -854,7 +863,7 @@ def create_app(
 
     _api_routes(app, service)
     _legacy_routes(app, service)
-    mount_web(app, store, boards=service.boards)
+    mount_web(app, store, boards=service.boards, secrets=service.held_secrets)
     return app
 
 

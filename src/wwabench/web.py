@@ -38,6 +38,7 @@ from sqlalchemy import select
 from wwabench import pages
 from wwabench.pages import BoardControls, BoardRow, Header, ModelFacts
 from wwabench.results import BoardCache, Summary, summarize
+from wwabench.security import redact
 from wwabench.store import DONE, ModelRow, RunRow, Store, StoreError
 from wwabench.transcript import parse_transcript
 
@@ -308,14 +309,20 @@ def mount_web(
     *,
     methodology: Path | None = None,
     boards: BoardCache | None = None,
+    secrets: Sequence[str] = (),
 ) -> None:
     """Add the site's HTML routes to `app`; `methodology` is the Markdown shown at
-    /methodology (default: the repository's docs/methodology.md).
+    /methodology (default: the repository's docs/methodology.md). Pages are served with
+    `secrets` (those this process holds) redacted: workers never store them, and this
+    makes sure.
 
     The routes stay out of the OpenAPI schema: they are pages, not the API.
     """
     doc = methodology or DEFAULT_METHODOLOGY
     boards = boards or BoardCache(store)
+
+    def html(content: str) -> HTMLResponse:
+        return _html(redact(content, secrets) if secrets else content)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def leaderboard(
@@ -330,7 +337,7 @@ def mount_web(
         query = BoardQuery.parse(hosted, open_weights, q, suite_version, sort, direction, category)
         rows = boards.board(query.suite_version or None)
         view = board_view(rows, query, _suite_versions(store), LINKS)
-        return _html(pages.web_leaderboard(view.rows, view.table, view.controls, LINKS))
+        return html(pages.web_leaderboard(view.rows, view.table, view.controls, LINKS))
 
     @app.get("/models/{spec:path}", response_class=HTMLResponse, include_in_schema=False)
     def model(spec: str) -> HTMLResponse:
@@ -345,7 +352,7 @@ def mount_web(
             return _not_found("Model not found", f"There is no model {spec!r} in the results.")
         runs = sorted((store.run(i) for i in ids), key=lambda r: r.created)
         summaries = [summarize(r) for r in runs]
-        return _html(pages.model_page(row.spec, row.name, row.meta, summaries, LINKS))
+        return html(pages.model_page(row.spec, row.name, row.meta, summaries, LINKS))
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
     def run(run_id: str) -> HTMLResponse:
@@ -353,7 +360,7 @@ def mount_web(
             found = store.run(run_id)
         except StoreError:
             return _not_found("Run not found", f"There is no run {run_id!r} in the results.")
-        return _html(pages.run_page(summarize(found), pages.RunInfo.of(found), LINKS))
+        return html(pages.run_page(summarize(found), pages.RunInfo.of(found), LINKS))
 
     @app.get("/runs/{run_id}/{task}/{seed}", response_class=HTMLResponse, include_in_schema=False)
     def transcript(run_id: str, task: str, seed: str) -> HTMLResponse:
@@ -371,7 +378,7 @@ def mount_web(
         except StoreError:
             events = []  # not run yet, or lost: the page says no transcript was stored
         page = pages.transcript_page(events, LINKS, run_id, task, number, model=found.model.spec)
-        return _html(page)
+        return html(page)
 
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
     def methodology_page() -> HTMLResponse:
@@ -384,4 +391,4 @@ def mount_web(
                 "The methodology document (docs/methodology.md) is not installed on this server.",
             )
         body = Markup(MARKDOWN.render(text))  # safe: raw HTML in the source is escaped
-        return _html(pages.document_page(_heading(text, "Methodology"), body, LINKS))
+        return html(pages.document_page(_heading(text, "Methodology"), body, LINKS))

@@ -21,6 +21,7 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 
 from wwabench import __version__
+from wwabench.credentials import Grant, granted_key, store_password
 from wwabench.models import ModelCrashed, ModelParams, Provider, UnknownModel, resolve
 from wwabench.runner import Episode, host_facts, new_run_id, run_episode
 from wwabench.sandbox import SandboxFactory
@@ -54,11 +55,22 @@ class Worker:
     poll_seconds: float = 2.0
     suite_dir: Path = SUITE_DIR
     allow_private_urls: bool = False
+    # Hosted models the operator pays for, each at one endpoint; never a fallback.
+    grants: list[Grant] = field(default_factory=list)
+    # Every secret this worker process holds (its environment's keys, the store's
+    # password): redacted, with the encryption key, from everything it stores.
+    held_secrets: list[str] = field(default_factory=list)
     _runs: dict[str, _RunContext] = field(default_factory=dict)
     _tasks: dict[str, Task] = field(default_factory=dict)
     _suite_version: str = ""
 
     def __post_init__(self) -> None:
+        self.held_secrets = [
+            *self.held_secrets,
+            self.secret.decode(errors="replace"),
+            *store_password(self.store.engine.url.render_as_string(hide_password=False)),
+            *(g.key for g in self.grants),
+        ]
         tasks = load_suite(self.suite_dir)
         self._tasks = {t.id: t for t in tasks}
         self._suite_version = suite_version(tasks)
@@ -100,8 +112,9 @@ class Worker:
         if episode.transcript:
             text = Path(episode.transcript).read_text(encoding="utf-8")
             Path(episode.transcript).unlink(missing_ok=True)
-        episode.error = redact(episode.error, ctx.secrets)
-        if not self.store.record(run.id, EpisodeResult.of(episode), redact(text, ctx.secrets)):
+        secrets = [*ctx.secrets, *self.held_secrets]
+        episode.error = redact(episode.error, secrets)
+        if not self.store.record(run.id, EpisodeResult.of(episode), redact(text, secrets)):
             log.warning(
                 "%s: %s %s seed %d already had a result", self.name, run.id, lease.task, lease.seed
             )
@@ -123,14 +136,20 @@ class Worker:
         provider: Provider | None = None
         problem = ""
         try:
-            key = decrypt(self.secret, run.credential) if run.credential else None
-            secrets = [key] if key else []
             params = ModelParams(**run.params)
+            # The submission's own key, or the operator's for exactly this model and
+            # endpoint; never a key from this process's environment.
+            key = (
+                decrypt(self.secret, run.credential)
+                if run.credential
+                else granted_key(self.grants, run.model.spec, params.base_url)
+            )
+            secrets = [key] if key else []
             if run.submitted_by is not None and params.base_url:
                 # Checked again here, not only at submission: the name may now resolve
                 # elsewhere (DNS rebinding).
                 check_base_url(params.base_url, self.allow_private_urls)
-            provider = resolve(run.model.spec, params, api_key=key)
+            provider = resolve(run.model.spec, params, api_key=key, environ={})
         except (UnknownModel, ValueError, TypeError, InvalidToken) as exc:
             problem = f"cannot make the model {run.model.spec}: {type(exc).__name__}: {exc}"
         if run.suite_version != self._suite_version:

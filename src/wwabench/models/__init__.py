@@ -7,6 +7,7 @@ replays its reference solution; language models ignore it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -108,8 +109,18 @@ SPEC_HELP = (
 )
 
 
-def resolve(spec: str, params: ModelParams | None = None, api_key: str | None = None) -> Provider:
-    """The provider a model spec names; `api_key` overrides the provider's variable."""
+def resolve(
+    spec: str,
+    params: ModelParams | None = None,
+    api_key: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Provider:
+    """The provider a model spec names.
+
+    A hosted provider's key is `api_key`, or else its variable in `environ`; with no
+    `environ` it reads none at all. The command line passes the user's environment; a
+    service worker never passes its own (wwabench/credentials.py).
+    """
     from wwabench.models.builtin import NullProvider, OracleProvider, ScriptedProvider
 
     params = params or ModelParams()
@@ -127,15 +138,15 @@ def resolve(spec: str, params: ModelParams | None = None, api_key: str | None = 
     if model and provider == "anthropic":
         from wwabench.models.anthropic import AnthropicProvider
 
-        return AnthropicProvider(spec, model, params, api_key=api_key)
+        return AnthropicProvider(spec, model, params, api_key=api_key, environ=environ)
     if model and provider == "google":
         from wwabench.models.google import GoogleProvider
 
-        return GoogleProvider(spec, model, params, api_key=api_key)
+        return GoogleProvider(spec, model, params, api_key=api_key, environ=environ)
     if model and (provider == "openai" or provider in LOCAL_SERVERS):
         from wwabench.models.openai_compat import OpenAIProvider
 
         if provider in LOCAL_SERVERS and params.base_url is None:
             params = replace(params, base_url=LOCAL_SERVERS[provider])
-        return OpenAIProvider(spec, model, params, api_key=api_key)
+        return OpenAIProvider(spec, model, params, api_key=api_key, environ=environ)
     raise UnknownModel(f"unknown model {spec!r}: use {SPEC_HELP}")

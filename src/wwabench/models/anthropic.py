@@ -4,7 +4,6 @@ The key comes from ANTHROPIC_API_KEY.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -116,15 +115,26 @@ def turn_from_anthropic(response: Mapping[str, Any]) -> Turn:
     )
 
 
+def _headers(text: str | None) -> dict[str, str]:
+    """ANTHROPIC_CUSTOM_HEADERS' format: one `Name: value` a line."""
+    pairs = (line.partition(":") for line in (text or "").split("\n"))
+    return {name.strip(): value.strip() for name, sep, value in pairs if sep}
+
+
 class AnthropicProvider(ApiProvider):
+    KEY_VARIABLES = ("ANTHROPIC_API_KEY",)
+
     def _connect(self) -> None:
-        params = self.params
+        base_url = self.params.base_url or self.environ.get("ANTHROPIC_BASE_URL")
         self._client = anthropic.Anthropic(
-            api_key=self.api_key or os.environ.get("ANTHROPIC_API_KEY") or "missing",
-            base_url=params.base_url,
+            api_key=self.api_key or "missing",  # explicit: the SDK reads no credential then
+            base_url=base_url or "https://api.anthropic.com",
             max_retries=0,  # retries are ours: classified, budgeted and recorded
             timeout=REQUEST_SECONDS,
         )
+        # The SDK adds ANTHROPIC_CUSTOM_HEADERS from os.environ whatever it is given;
+        # only headers from the environment we were handed may be sent.
+        self._client._custom_headers = _headers(self.environ.get("ANTHROPIC_CUSTOM_HEADERS"))
 
     def generate(self, messages: list[Message], tools: list[dict[str, Any]]) -> Turn:
         kwargs = request(messages, tools, self.params)

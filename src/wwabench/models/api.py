@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Self, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 
 from wwabench.models import ModelParams
 from wwabench.models.faults import DEFAULT_RETRY, Classified, RetryPolicy, call_with_retries
@@ -16,7 +16,14 @@ T = TypeVar("T")
 
 
 class ApiProvider:
-    """A stateless provider: one client for every episode; the SDK's own retries off."""
+    """A stateless provider: one client for every episode; the SDK's own retries off.
+
+    Credentials and endpoints come from `api_key` and `environ` only, never from this
+    process's environment behind the caller's back: the CLI passes the user's own
+    environment, a service worker passes none (wwabench/credentials.py).
+    """
+
+    KEY_VARIABLES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -26,11 +33,15 @@ class ApiProvider:
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
         api_key: str | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.spec = spec
+        self.environ = dict(environ or {})
         # A key given here (a submission's) wins over the provider's environment variable;
         # it is kept out of `params`, which are recorded with the run.
-        self.api_key = api_key
+        self.api_key = api_key or next(
+            (self.environ[v] for v in self.KEY_VARIABLES if self.environ.get(v)), None
+        )
         self.model = model
         self.params = params
         self._retry = retry

@@ -5,7 +5,6 @@ Vertex AI). The key comes from GEMINI_API_KEY or GOOGLE_API_KEY.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -206,13 +205,13 @@ def turn_from_gemini(response: types.GenerateContentResponse, calls: tuple[ToolC
 
 
 class GoogleProvider(ApiProvider):
+    KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+
     def _connect(self) -> None:
         params = self.params
         self._client = genai.Client(
-            api_key=self.api_key
-            or os.environ.get("GEMINI_API_KEY")
-            or os.environ.get("GOOGLE_API_KEY")
-            or "missing",
+            api_key=self.api_key or "missing",
+            vertexai=False,  # never the environment's Google Cloud credentials
             http_options=types.HttpOptions(
                 base_url=params.base_url,
                 timeout=REQUEST_MS,

@@ -1,11 +1,11 @@
 """`openai/<model>` and the local servers that speak its API (vLLM, Ollama, llama.cpp,
 LM Studio, OpenRouter, DeepSeek, xAI, Moonshot, Mistral, MiniMax), through the
-official `openai` SDK. The key comes from OPENAI_API_KEY (local servers need none).
+official `openai` SDK. The key is the submitted one or, on the command line,
+OPENAI_API_KEY (local servers need none).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import openai
@@ -21,6 +21,7 @@ from wwabench.models.faults import (
 )
 
 REQUEST_SECONDS = 600.0
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 def classify(exc: Exception) -> Classified | None:
@@ -54,14 +55,21 @@ def request(
 
 
 class OpenAIProvider(ApiProvider):
+    KEY_VARIABLES = ("OPENAI_API_KEY",)
+
     def _connect(self) -> None:
-        params = self.params
+        env = self.environ
+        # Every value the SDK would otherwise read from os.environ is given explicitly.
         self._client = openai.OpenAI(
-            base_url=params.base_url,
-            api_key=self.api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
+            base_url=self.params.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            api_key=self.api_key or "not-needed",
+            organization=env.get("OPENAI_ORG_ID") or "",
+            project=env.get("OPENAI_PROJECT_ID") or "",
             max_retries=0,  # retries are ours: classified, budgeted and recorded
             timeout=REQUEST_SECONDS,
         )
+        self._client.organization = env.get("OPENAI_ORG_ID")  # None: no header at all
+        self._client.project = env.get("OPENAI_PROJECT_ID")
 
     def generate(self, messages: list[Message], tools: list[dict[str, Any]]) -> Turn:
         kwargs = request(messages, tools, self.params)
