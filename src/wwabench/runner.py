@@ -22,7 +22,14 @@ from typing import Any
 from wwabench.agent import AgentResult, run_agent
 from wwabench.checks import CheckResult, run_checks
 from wwabench.models import ModelCrashed, ModelUnavailable, Provider
-from wwabench.sandbox import MiB, Sandbox, SandboxError, SandboxFactory, SandboxSpec
+from wwabench.sandbox import (
+    MiB,
+    Sandbox,
+    SandboxError,
+    SandboxFactory,
+    SandboxSpec,
+    SandboxUnavailable,
+)
 from wwabench.scoring import Conduct, correctness, efficiency, round_score
 from wwabench.tasks import SUITE_DIR, Task, TaskError, Variant
 from wwabench.transcript import Listener, Transcript
@@ -102,6 +109,7 @@ def run_episode(
     episode.transcript = str(transcript_path or "")
     transcript = Transcript(transcript_path, listener)
     transcript.event("episode_start", task=task.id, seed=seed, model=provider.spec)
+    agent_started = False
     try:
         variant = task.variant(seed)
         transcript.event("instruction", text=variant.instruction, params=dict(variant.params))
@@ -109,6 +117,7 @@ def run_episode(
         try:
             prepare_workspace(sandbox, variant)
             model = provider.session(variant)
+            agent_started = True
             episode.agent = run_agent(
                 model,
                 sandbox,
@@ -136,16 +145,11 @@ def run_episode(
         transcript.event("model_crashed", error=str(exc))
         transcript.close()
         raise
-    except (SandboxError, TaskError, ModelUnavailable, OSError) as exc:
-        episode.status = "error"
-        episode.error = f"{type(exc).__name__}: {exc}"
-        transcript.event("error", error=episode.error)
     except Exception as exc:
-        # A harness bug must not take the other episodes down with it; it is shown
-        # with its traceback, and the episode is excluded like any infrastructure error.
-        episode.status = "error"
-        episode.error = f"harness error: {type(exc).__name__}: {exc}"
-        transcript.event("error", error=episode.error, traceback=traceback.format_exc())
+        if agent_started and not isinstance(exc, ModelUnavailable | SandboxUnavailable):
+            _zero(episode, exc, transcript)
+        else:
+            _exclude(episode, exc, transcript)
     episode.seconds = time.monotonic() - start
     transcript.event(
         "episode_end",
@@ -157,6 +161,32 @@ def run_episode(
     )
     transcript.close()
     return episode
+
+
+def _zero(episode: Episode, exc: Exception, transcript: Transcript) -> None:
+    """Once the agent's sandbox has started, whatever goes wrong is the agent's doing:
+    its code ran in both sandboxes (a `kill -9 -1` in a check, a sparse file that fills
+    the check's disk, a fork bomb), and no agent may opt out of a round it is failing.
+    The round scores 0; the reason and the traceback are kept, for an operator who
+    suspects a harness fault to see."""
+    episode.checks = []
+    episode.correctness = episode.efficiency = episode.score = 0.0
+    episode.error = f"scored 0: {type(exc).__name__}: {exc}"
+    transcript.event("scored_zero", error=episode.error, traceback=traceback.format_exc())
+
+
+def _exclude(episode: Episode, exc: Exception, transcript: Transcript) -> None:
+    """Not the model's fault (a provider outage, a broken task, a sandbox backend that
+    cannot run): shown, excluded from the score, re-runnable."""
+    episode.status = "error"
+    if isinstance(exc, SandboxError | TaskError | ModelUnavailable | OSError):
+        episode.error = f"{type(exc).__name__}: {exc}"
+        transcript.event("error", error=episode.error)
+        return
+    # A harness bug must not take the other episodes down with it; it is shown with its
+    # traceback, and the episode is excluded like any infrastructure error.
+    episode.error = f"harness error: {type(exc).__name__}: {exc}"
+    transcript.event("error", error=episode.error, traceback=traceback.format_exc())
 
 
 def host_facts() -> dict[str, Any]:
