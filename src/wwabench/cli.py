@@ -29,7 +29,7 @@ from wwabench.results import Summary, board, compare_runs, export, summarize
 from wwabench.runner import Episode, host_facts, new_run_id, run_suite
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
 from wwabench.store import EpisodeResult, RunMeta, RunRow, Store, StoreError, default_url
-from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, suite_version
+from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
 
 DEFAULT_MODEL = "local/qwen2.5-coder-0.5b"
 app = typer.Typer(
@@ -79,16 +79,28 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _load(suite: Path, only: list[str] | None) -> list[Task]:
+    """The selected tasks; refuses (naming every one) when any of them is broken."""
     try:
-        tasks = load_suite(suite)
+        tasks = load_suite(suite, only or None)
     except TaskError as exc:
         raise _fail(str(exc)) from exc
     if only:
         unknown = set(only) - {t.id for t in tasks}
         if unknown:
             raise _fail(f"no such task(s): {', '.join(sorted(unknown))}")
-        tasks = [t for t in tasks if t.id in only]
     return tasks
+
+
+def _scan(suite: Path) -> tuple[list[Task], list[TaskError]]:
+    try:
+        return scan_suite(suite)
+    except TaskError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _report_broken(broken: list[TaskError]) -> None:
+    for exc in broken:
+        console.print(f"[red]BROKEN[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
 
 
 def _factory(unisolated: bool) -> SandboxFactory:
@@ -202,7 +214,8 @@ def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
     table = Table(title=f"wwabench suite ({suite})")
     for col in ("id", "category", "title", "ref steps", "checks", "max steps"):
         table.add_column(col, no_wrap=col != "title")
-    for t in _load(suite, None):
+    found, broken = _scan(suite)
+    for t in found:
         table.add_row(
             t.id,
             t.category,
@@ -212,6 +225,9 @@ def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
             str(t.limits.max_steps),
         )
     console.print(table)
+    if broken:
+        _report_broken(broken)
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -493,9 +509,16 @@ def validate(
 ) -> None:
     """Prove the suite: the oracle scores 100 and the null agent 0 on every round and seed."""
     factory = _factory(unisolated)
-    selected = _load(suite, task)
+    found, broken = _scan(suite)
+    if task:
+        unknown = set(task) - {t.id for t in found} - {e.path.parent.name for e in broken}
+        if unknown:
+            raise _fail(f"no such task(s): {', '.join(sorted(unknown))}")
+        found = [t for t in found if t.id in task]
+        broken = [e for e in broken if e.path.parent.name in task]
+    selected = found
     pairs = [(t, seed) for seed in range(seeds) for t in selected]
-    problems = []
+    problems: list[str] = [f"{e}" for e in broken]
     for spec, want in (("oracle", 100.0), ("null", 0.0)):
         start = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="wwabench-validate-") as tmp:

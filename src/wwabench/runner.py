@@ -36,6 +36,7 @@ from wwabench.transcript import Listener, Transcript
 
 SETUP_SECONDS = 60.0
 EXPORT_BYTES = 512 * MiB
+SETUP_FILE = "/tmp/.wwabench-setup.sh"  # removed before the agent's first turn
 
 
 @dataclass
@@ -66,8 +67,16 @@ def prepare_workspace(sandbox: Sandbox, variant: Variant) -> None:
         raise SandboxError(f"could not unpack the workspace: {r.stderr[-500:]!r}")
     script = variant.task.setup_script
     if script is not None:
+        # Run as a file, its stdin empty: fed to `bash -s`, a command in it that reads
+        # stdin would swallow the rest of the script, and setup would "succeed".
+        r = sandbox.exec(f"cat > {SETUP_FILE}", timeout=SETUP_SECONDS, stdin=script.encode())
+        if not r.ok:
+            raise SandboxError(f"could not write setup.sh: {r.stderr[-500:]!r}")
         assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in variant.env.items())
-        r = sandbox.exec(f"{assigns} bash -s", timeout=SETUP_SECONDS, stdin=script.encode())
+        r = sandbox.exec(
+            f"{assigns} bash {SETUP_FILE} </dev/null; rc=$?; rm -f {SETUP_FILE}; exit $rc",
+            timeout=SETUP_SECONDS,
+        )
         if not r.ok:
             raise TaskError(
                 variant.task.path / "setup.sh",

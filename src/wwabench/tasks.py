@@ -13,7 +13,7 @@ import random
 import re
 import tarfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -274,7 +274,7 @@ def load_task(task_dir: Path) -> Task:
     if not instruction_path.is_file():
         raise TaskError(instruction_path, "", "is missing")
     setup_sh = task_dir / "setup.sh"
-    return Task(
+    task = Task(
         id=task_id,
         category=category,
         title=_str(meta, "title", toml_path),
@@ -285,6 +285,10 @@ def load_task(task_dir: Path) -> Task:
         solution=_load_solution(task_dir / "solution.toml"),
         setup_script=setup_sh.read_text() if setup_sh.is_file() else None,
     )
+    # Built once now, so that a raising setup.py or an unknown {{param}} is found when
+    # the task loads, not in the middle of a run.
+    task.variant(0)
+    return task
 
 
 def _load_solution(path: Path) -> tuple[Step, ...]:
@@ -300,13 +304,43 @@ def _load_solution(path: Path) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-def load_suite(root: Path = SUITE_DIR) -> list[Task]:
+class SuiteError(TaskError):
+    """Some tasks of a suite are broken: every one of them, with its file and reason."""
+
+    def __init__(self, root: Path, broken: list[TaskError]) -> None:
+        ValueError.__init__(
+            self,
+            f"{root}: {len(broken)} broken task(s):\n" + "\n".join(f"  {e}" for e in broken),
+        )
+        self.path, self.field, self.broken = root, "", broken
+
+
+def scan_suite(root: Path = SUITE_DIR) -> tuple[list[Task], list[TaskError]]:
+    """Every task of the suite that loads, and every one that does not (each task loads
+    all or nothing: one broken file does not hide the others)."""
     if not root.is_dir():
         raise TaskError(root, "", "is not a directory")
     dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    tasks = [load_task(d) for d in dirs]
-    if not tasks:
+    if not dirs:
         raise TaskError(root, "", "holds no task directories")
+    tasks, broken = [], []
+    for d in dirs:
+        try:
+            tasks.append(load_task(d))
+        except TaskError as exc:
+            broken.append(exc)
+    return tasks, broken
+
+
+def load_suite(root: Path = SUITE_DIR, only: Collection[str] | None = None) -> list[Task]:
+    """The suite's tasks (or those named in `only`); SuiteError naming every broken one
+    among them. Broken tasks that were not asked for do not stop the others."""
+    tasks, broken = scan_suite(root)
+    if only is not None:
+        broken = [e for e in broken if e.path.parent.name in only or e.path.name in only]
+        tasks = [t for t in tasks if t.id in only]
+    if broken:
+        raise SuiteError(root, broken)
     return tasks
 
 
