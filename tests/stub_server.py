@@ -26,6 +26,25 @@ class Stub:
     received: list[dict[str, Any]] = field(default_factory=list)
 
 
+def chat_completion(tool: str, arguments: str) -> dict[str, Any]:
+    """An OpenAI chat completion whose one message makes one tool call."""
+    call = {"id": "call_a", "type": "function", "function": {"name": tool, "arguments": arguments}}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stub",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+            }
+        ],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+    }
+
+
 @contextmanager
 def stub_server(replies: list[Reply]) -> Iterator[Stub]:
     stub = Stub(list(replies))

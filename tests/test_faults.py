@@ -9,32 +9,9 @@ from wwabench.models.faults import Classified, Fault, RetryPolicy, call_with_ret
 from wwabench.models.openai_compat import OpenAIProvider
 from wwabench.tools import TOOLS
 
-from .stub_server import Reply, stub_server
+from .stub_server import Reply, chat_completion, stub_server
 
-COMPLETION = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 0,
-    "model": "stub",
-    "choices": [
-        {
-            "index": 0,
-            "finish_reason": "tool_calls",
-            "message": {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": "call_a",
-                        "type": "function",
-                        "function": {"name": "bash", "arguments": '{"command": "ls"}'},
-                    }
-                ],
-            },
-        }
-    ],
-    "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
-}
+COMPLETION = chat_completion("bash", '{"command": "ls"}')
 MESSAGES = [Message("system", "s"), Message("user", "u")]
 
 

@@ -38,7 +38,7 @@ from wwabench.service import create_app
 from wwabench.store import RunRow, Store
 from wwabench.worker import Worker
 
-from .stub_server import Reply, stub_server
+from .stub_server import Reply, chat_completion, stub_server
 from .test_worker import SECRET, SUITE, queue
 
 
@@ -72,34 +72,7 @@ class Wire:
 
 
 WIRES = {
-    "openai": Wire(
-        "openai/m",
-        "/v1",
-        {
-            "id": "c1",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "tool_calls",
-                    "message": {
-                        "role": "assistant",
-                        "content": None,
-                        "tool_calls": [
-                            {
-                                "id": "call_1",
-                                "type": "function",
-                                "function": {"name": "submit", "arguments": "{}"},
-                            }
-                        ],
-                    },
-                }
-            ],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
-        },
-    ),
+    "openai": Wire("openai/m", "/v1", chat_completion("submit", "{}")),
     "anthropic": Wire(
         "anthropic/claude",
         "",

@@ -512,22 +512,14 @@ class Store:
 
     def renew(self, lease: Lease, seconds: float) -> bool:
         """Extend a lease; False when it was lost (expired and taken, or already done)."""
-        with self.session() as s, s.begin():
-            done = s.execute(
-                update(EpisodeRow)
-                .where(
-                    EpisodeRow.run_id == lease.run_id,
-                    EpisodeRow.task == lease.task,
-                    EpisodeRow.seed == lease.seed,
-                    EpisodeRow.status == PENDING,
-                    EpisodeRow.lease_owner == lease.worker,
-                )
-                .values(lease_expires=_now() + dt.timedelta(seconds=seconds))
-            )
-            return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+        return self._held(lease, lease_expires=_now() + dt.timedelta(seconds=seconds))
 
     def release(self, lease: Lease) -> bool:
         """Give a held episode back to the queue at once (its worker could not run it)."""
+        return self._held(lease, lease_expires=None, lease_owner=None)
+
+    def _held(self, lease: Lease, **values: Any) -> bool:
+        """Update the episode only while this lease still holds it."""
         with self.session() as s, s.begin():
             done = s.execute(
                 update(EpisodeRow)
@@ -538,7 +530,7 @@ class Store:
                     EpisodeRow.status == PENDING,
                     EpisodeRow.lease_owner == lease.worker,
                 )
-                .values(lease_expires=None, lease_owner=None)
+                .values(**values)
             )
             return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
