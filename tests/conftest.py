@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from wwabench.models import resolve
+from wwabench.models.llama import default_threads
 from wwabench.models.registry import MODELS, pull
 from wwabench.runner import Episode, run_episode
 from wwabench.sandbox import SandboxFactory
@@ -116,7 +117,7 @@ def llama_server(small_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
     argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(small_model),
             "--host", "127.0.0.1", "--port", str(port),
-            "--n_threads", "2", "--n_ctx", "4096"]  # fmt: skip
+            "--n_threads", str(default_threads()), "--n_ctx", "4096"]  # fmt: skip
     log = log_path.open("wb")  # a file, not a pipe: the server logs a lot at start-up
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
