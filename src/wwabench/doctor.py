@@ -192,6 +192,6 @@ def run_checks(
         name = provider.spec.removeprefix("local/")
         if provider.spec.startswith("local/") and name in MODELS:
             do("weights", lambda: check_weights(name, thorough))
-        if findings[-1].ok:
+        if findings[-1].ok and isinstance(provider, LlamaProvider):
             do("engine", lambda: check_engine(provider, cpu))
     return findings
