@@ -249,13 +249,15 @@ def test_scrub_and_held_secrets() -> None:
         "GOOGLE_APPLICATION_CREDENTIALS": "/etc/gcp.json",
         "HF_TOKEN": "hf_0123456789abcdef",
         "DEBUG_KEY": "1",
+        "OPENAI_BASE_URL": "https://api.openai.com/v1",
     }
     held = held_secrets(env)
     assert set(VALUES) - {"X-Operator"} <= {v.split(": ")[-1] for v in held}
     assert "hunter2-hunter2" in held and "hf_0123456789abcdef" in held
     assert "/usr/bin" not in held and "1" not in held and "/etc/gcp.json" not in held
+    assert "https://api.openai.com/v1" not in held  # public: scrubbed, not redacted
     taken = scrub_environment(env)
-    assert set(taken) == {*OPERATOR, "GOOGLE_APPLICATION_CREDENTIALS"}
+    assert set(taken) == {*OPERATOR, "GOOGLE_APPLICATION_CREDENTIALS", "OPENAI_BASE_URL"}
     assert set(env) == {"PATH", "DB_PASSWORD", "HF_TOKEN", "DEBUG_KEY"}
 
 

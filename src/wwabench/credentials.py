@@ -50,12 +50,16 @@ def scrub_environment(environ: MutableMapping[str, str]) -> dict[str, str]:
 
 
 def held_secrets(environ: Mapping[str, str]) -> list[str]:
-    """The values in `environ` that are secrets: provider variables and *_KEY, *_TOKEN,
-    *_SECRET, *_PASSWORD and the like."""
+    """The values in `environ` that are secrets: *_KEY, *_TOKEN, *_SECRET, *_PASSWORD and
+    the like, and a provider's account ids and custom headers (not its base URLs or
+    regions, which are public and would only blank out ordinary text)."""
     return [
         value
         for name, value in environ.items()
-        if (PROVIDER_VARIABLE.match(name) or SECRET_NAME.search(name))
+        if (
+            SECRET_NAME.search(name)
+            or (PROVIDER_VARIABLE.match(name) and name.endswith(("_ID", "_HEADERS")))
+        )
         and len(value) >= MIN_HELD_SECRET
         and not value.startswith("/")  # a path to a credentials file, not the secret
     ]
