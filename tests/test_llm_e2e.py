@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wwabench.models import ModelParams, resolve
+from wwabench.models import ModelParams, close_provider, resolve
 from wwabench.runner import run_episode
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task
@@ -18,9 +18,7 @@ def check_episode(task: Task, spec: str, params: ModelParams, tmp_path: Path) ->
     try:
         ep = run_episode(task, 0, provider, BwrapFactory(), transcript)
     finally:
-        close = getattr(provider, "close", None)
-        if close is not None:
-            close()
+        close_provider(provider)
     assert ep.status == "ok", ep.error
     assert ep.agent.turns >= 1 and ep.agent.input_tokens > 0 and ep.agent.output_tokens > 0
     events = read_transcript(transcript)

@@ -21,7 +21,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wwabench import __version__, views
 from wwabench.doctor import Finding, run_checks
-from wwabench.models import SPEC_HELP, ModelCrashed, ModelParams, Provider, UnknownModel, resolve
+from wwabench.models import (
+    SPEC_HELP,
+    ModelCrashed,
+    ModelParams,
+    Provider,
+    UnknownModel,
+    close_provider,
+    resolve,
+)
 from wwabench.models.builtin import ScriptError
 from wwabench.models.registry import MODELS, PullError, data_dir, model_path, pull
 from wwabench.report import markdown_board, write_report
@@ -412,15 +420,9 @@ def _prepare_model(spec: str, params: ModelParams, factory: SandboxFactory) -> P
         _pull_with_progress(spec.removeprefix("local/"))
     provider = _resolve(spec, params)
     if not _checks(factory, provider, thorough=False):
-        _close(provider)
+        close_provider(provider)
         raise _fail("the self-checks above failed; nothing was run (details: wwabench doctor)")
     return provider
-
-
-def _close(provider: Provider) -> None:
-    close = getattr(provider, "close", None)
-    if close is not None:
-        close()
 
 
 def _execute(
@@ -458,7 +460,7 @@ def _execute(
     except ModelCrashed as exc:
         crashed = exc
     finally:
-        _close(provider)
+        close_provider(provider)
         store.finish_run(run_id, time.monotonic() - start)
         if store.pending(run_id):
             console.print(
@@ -493,7 +495,7 @@ def doctor(
     try:
         ok = _checks(factory, provider, thorough=True)
     finally:
-        _close(provider)
+        close_provider(provider)
     if not ok:
         raise typer.Exit(1)
     console.print(f"[green]all checks passed[/]: {model} can run here")

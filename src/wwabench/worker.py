@@ -22,7 +22,14 @@ from cryptography.fernet import InvalidToken
 
 from wwabench import __version__
 from wwabench.credentials import Grant, granted_key, store_password
-from wwabench.models import ModelCrashed, ModelParams, Provider, UnknownModel, resolve
+from wwabench.models import (
+    ModelCrashed,
+    ModelParams,
+    Provider,
+    UnknownModel,
+    close_provider,
+    resolve,
+)
 from wwabench.runner import Episode, host_facts, new_run_id, run_episode
 from wwabench.sandbox import SandboxFactory
 from wwabench.security import check_base_url, decrypt, redact
@@ -125,9 +132,8 @@ class Worker:
     def _drop(self, run_id: str) -> None:
         """Forget a run's context; an in-process engine it holds is stopped."""
         ctx = self._runs.pop(run_id, None)
-        close = getattr(ctx.provider, "close", None) if ctx else None
-        if close is not None:
-            close()
+        if ctx is not None and ctx.provider is not None:
+            close_provider(ctx.provider)
 
     def _context(self, run: RunRow) -> _RunContext:
         if run.id in self._runs:

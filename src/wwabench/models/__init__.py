@@ -91,6 +91,13 @@ class Provider(Protocol):
     def session(self, variant: Variant) -> Model: ...
 
 
+def close_provider(provider: Provider) -> None:
+    """Release what a provider holds (an in-process engine's child process), if anything."""
+    close = getattr(provider, "close", None)
+    if close is not None:
+        close()
+
+
 class UnknownModel(ValueError):
     pass
 
