@@ -144,12 +144,15 @@ def test_background_processes_do_not_outlive_the_round(run_script: Any, tiny_tas
     assert host_processes_with("sleep\0" + "777") == []
 
 
-def test_killing_the_sandbox_from_inside_scores_zero(run_script: Any, tiny_task: Task) -> None:
-    """Wrecking one's own sandbox ends the round as a 0, never as an excluded error."""
+def test_killing_everything_from_inside_leaves_the_sandbox_working(
+    run_script: Any, tiny_task: Task
+) -> None:
+    """`kill -9 -1` ends the agent's own processes, never the supervisor (the pid
+    namespace's init, which no process inside may kill): the round goes on."""
     word = tiny_task.variant(0).params["word"]
-    ep = run_script(tiny_task, [bash(f"echo {word} > answer.txt"), bash("kill -9 -1")])
+    ep = run_script(tiny_task, [bash("kill -9 -1; kill -9 1"), bash(f"echo {word} > answer.txt")])
     assert ep.status == "ok", ep.error
-    assert ep.agent.stop == "sandbox_lost" and ep.score == 0
+    assert ep.agent.stop != "sandbox_lost" and ep.correctness == 1.0
 
 
 def test_a_solved_round_still_scores_with_hostile_steps(run_script: Any, tiny_task: Task) -> None:

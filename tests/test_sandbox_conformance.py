@@ -113,11 +113,15 @@ def test_file_size_limit(any_factory: SandboxFactory) -> None:
     assert int(size) == limits.file_bytes
 
 
-def test_read_only_mount(any_factory: SandboxFactory, tmp_path: Path) -> None:
+def test_private_directory_reaches_private_commands(
+    any_factory: SandboxFactory, tmp_path: Path
+) -> None:
     (tmp_path / "data.txt").write_text("mounted\n")
-    with any_factory.create(SandboxSpec(mounts={"/data": tmp_path})) as sb:
-        r = sb.exec(f"cat {sb.mount_path('/data')}/data.txt", timeout=5)
-    assert r.stdout == b"mounted\n"
+    with any_factory.create(SandboxSpec(private=tmp_path)) as sb:
+        r = sb.exec(f"cat {sb.private_dir}/data.txt", timeout=5, private=True)
+        assert r.stdout == b"mounted\n"
+        sb.exec(f"echo x > {sb.private_dir}/data.txt", timeout=5, private=True)
+    assert (tmp_path / "data.txt").read_text() == "mounted\n"
 
 
 def test_binary_and_large_output_round_trip(any_factory: SandboxFactory) -> None:

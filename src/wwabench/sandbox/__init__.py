@@ -58,8 +58,10 @@ class SandboxSpec:
     """What a new sandbox gets besides an empty workspace."""
 
     limits: Limits = field(default_factory=Limits)
-    # Host directories mounted read-only inside, keyed by their path inside.
-    mounts: Mapping[str, Path] = field(default_factory=dict)
+    # A host directory (the hidden checks) that only commands run with `private=True`
+    # can read, at `Sandbox.private_dir`, read-only. Under bubblewrap their children
+    # see it only if handed descriptor 3 (Python's subprocess closes it by default).
+    private: Path | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     # Host paths the sandbox must not see even when they sit inside a mounted tree.
     hidden: tuple[Path, ...] = ()
@@ -69,6 +71,7 @@ class Sandbox(Protocol):
     """One workspace; commands run with the workspace as working directory."""
 
     workspace: str  # its absolute path as the commands inside see it
+    private_dir: str  # where a private command finds SandboxSpec.private
 
     def exec(
         self,
@@ -77,12 +80,9 @@ class Sandbox(Protocol):
         timeout: float,
         stdin: bytes | None = None,
         max_output: int | None = None,
+        private: bool = False,
     ) -> ExecResult:
-        """Run `command` with bash. On timeout its whole process tree is killed."""
-        ...
-
-    def mount_path(self, inside: str) -> str:
-        """The path commands see for a read-only mount given at `inside`."""
+        """Run `command` with bash. On timeout every process it started is killed."""
         ...
 
     def close(self) -> None:

@@ -3,9 +3,17 @@
 Isolation: new user, pid, network (loopback only), ipc, uts and cgroup namespaces; the
 host's /usr and /etc read-only, everything else absent; the workspace, /tmp and
 /dev/shm are size-capped tmpfs mounts that vanish with the sandbox, so nothing an
-agent writes reaches the host's disk. When the harness runs as root, bubblewrap runs
-as an otherwise unused uid so that the process limit (RLIMIT_NPROC, which root
-ignores) holds.
+agent writes reaches the host's disk; no capabilities; a seccomp filter (`seccomp.py`).
+When the harness runs as root, bubblewrap runs as an otherwise unused uid so that the
+process limit (RLIMIT_NPROC, which root ignores) holds.
+
+bash and python3 are replaced inside by copies the sandbox may execute but not read.
+The kernel makes a process that runs a binary it cannot read non-dumpable, and no
+process may read or write a non-dumpable process's memory or descriptors, trace it or
+take its descriptors without a capability the sandbox does not have. So the
+supervisor (python3), every command's shell (bash) and every check (python3) are out
+of reach of whatever else runs in the sandbox: their exit statuses, and the channel
+that reports them, are theirs alone.
 """
 
 from __future__ import annotations
@@ -13,27 +21,30 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import itertools
 import os
 import random
 import shutil
 import signal
-import subprocess
-import time
+import stat
+import tempfile
 from pathlib import Path
 
-from wwabench.sandbox import SandboxError, SandboxSpec
+from wwabench.sandbox import SandboxError, SandboxSpec, seccomp
 from wwabench.sandbox.supervisor import (
     SupervisedSandbox,
     Supervisor,
     children,
-    make_ctl_dir,
     sandbox_env,
-    supervisor_script,
+    supervisor_argv,
 )
 
 WORKSPACE = "/workspace"
-CTL = "/run/wwa"
+PRIVATE_LINK = "/checks"  # -> /proc/self/fd/3, which only private commands hold
+PRIVATE_GATE = "/run/wwa-private"  # a directory nobody inside may enter
+SHELL = "/usr/bin/bash"
+PYTHON = "/usr/bin/python3"
 
 # Without a uid of their own, sandboxes running side by side share one process limit.
 PARALLEL_ROOM = 4
@@ -57,6 +68,7 @@ def _is_under(path: Path, roots: list[str]) -> bool:
 
 class BwrapSandbox(SupervisedSandbox):
     workspace = WORKSPACE
+    private_dir = PRIVATE_LINK
 
     def __init__(self, spec: SandboxSpec) -> None:
         limits = spec.limits
@@ -66,13 +78,15 @@ class BwrapSandbox(SupervisedSandbox):
             limits = dataclasses.replace(
                 limits, processes=_own_process_count() + PARALLEL_ROOM * limits.processes
             )
-        self._ctl = make_ctl_dir(self._user)
         self._copies: list[Path] = []
         argv = [
             "bwrap",
             "--unshare-all",
             "--die-with-parent",
             "--new-session",
+            # The supervisor is the namespace's init: no bubblewrap process (dumpable,
+            # holding stderr) lives inside, and when the supervisor ends, all ends.
+            "--as-pid-1",
             "--hostname",
             "sandbox",
             "--uid",
@@ -96,51 +110,63 @@ class BwrapSandbox(SupervisedSandbox):
             str(limits.workspace_bytes),
             "--tmpfs",
             WORKSPACE,
-            "--ro-bind",
-            str(self._ctl),
-            CTL,
         ]
-        for i, (inside, host) in enumerate(spec.mounts.items()):
-            argv += ["--ro-bind", str(self._readable(host, i)), inside]
-        bound = ["/usr", "/etc", *(str(h) for h in spec.mounts.values())]
+        for inside, copy in exec_only_binaries().items():
+            argv += ["--ro-bind", str(copy), inside]
+        private = ""
+        if spec.private is not None:
+            private = f"{PRIVATE_GATE}/dir"
+            argv += ["--ro-bind", str(self._gated_copy(spec.private)), PRIVATE_GATE]
+            argv += ["--symlink", "/proc/self/fd/3", PRIVATE_LINK]
+            argv += ["--cap-add", "CAP_DAC_READ_SEARCH"]  # the supervisor's, not passed on
+        bound = ["/usr", "/etc"]
         for secret in spec.hidden:
             secret = secret.resolve()
             if _is_under(secret, bound):
                 argv += ["--tmpfs", str(secret)]
-        argv += ["--remount-ro", "/", "--chdir", WORKSPACE, "--"]
-        argv += ["bash", "--noprofile", "--norc", "-c", supervisor_script(limits), "bash", CTL]
+        argv += ["--remount-ro", "/", "--chdir", WORKSPACE]
+        filter_fd = seccomp.program_fd()
+        if filter_fd is not None:
+            argv += ["--seccomp", str(filter_fd)]
         env = sandbox_env(WORKSPACE, "/tmp", dict(spec.env))
         try:
             self._sup = Supervisor(
-                argv,
-                ctl_dir=self._ctl,
+                lambda fd: [
+                    *argv,
+                    "--",
+                    *supervisor_argv(PYTHON, fd, SHELL, limits, private=private),
+                ],
                 env=env,
                 limits=limits,
-                find_supervisor_pid=_find_supervisor,
                 user=self._user,
+                pass_fds=() if filter_fd is None else (filter_fd,),
             )
         except OSError as exc:
-            for path in (self._ctl, *self._copies):
+            for path in self._copies:
                 shutil.rmtree(path, ignore_errors=True)
             raise SandboxError(f"could not start bubblewrap: {exc}") from exc
+        finally:
+            if filter_fd is not None:
+                os.close(filter_fd)
         self._closed = False
 
-    def _readable(self, host: Path, index: int) -> Path:
-        """A copy the unprivileged sandbox uid can read, when we run as root.
-
-        Root may hold the original in a directory no other user can enter (e.g. /root).
-        """
-        if self._user is None:
-            return host
-        copy = self._ctl.parent / f"{self._ctl.name}-mount{index}"
-        shutil.copytree(host, copy, symlinks=True)
-        self._copies.append(copy)
-        for path in (copy, *copy.rglob("*")):
-            os.chown(path, self._user, self._user, follow_symlinks=False)
-        return copy
-
-    def mount_path(self, inside: str) -> str:
-        return inside
+    def _gated_copy(self, host: Path) -> Path:
+        """A copy of `host` at `gate/dir`, where `gate` has mode 000: no process of the
+        sandbox may enter it, except the supervisor (CAP_DAC_READ_SEARCH, which holds
+        for files of the sandbox's own user), which opens `dir` for private commands.
+        Both are owned by the sandbox's user, and read-only inside, so nobody inside
+        can change the mode back."""
+        top = Path(tempfile.mkdtemp(prefix="wwabench-private-"))
+        self._copies.append(top)
+        top.chmod(0o711)
+        gate = top / "gate"
+        gate.mkdir()
+        shutil.copytree(host, gate / "dir", symlinks=True)
+        if self._user is not None:
+            for path in (gate, *gate.rglob("*")):
+                os.chown(path, self._user, self._user, follow_symlinks=False)
+        gate.chmod(0)
+        return gate
 
     def close(self) -> None:
         if self._closed:
@@ -152,7 +178,9 @@ class BwrapSandbox(SupervisedSandbox):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(init, signal.SIGKILL)
         self._sup.kill()
-        for path in (self._ctl, *self._copies):
+        for path in self._copies:
+            with contextlib.suppress(OSError):
+                (path / "gate").chmod(0o700)  # a non-root owner could not empty it
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -167,16 +195,38 @@ def _own_process_count() -> int:
     return count
 
 
-def _find_supervisor(proc: subprocess.Popen[bytes]) -> int:
-    """bwrap (host) -> its init (pid 1 inside) -> the supervisor shell."""
-    deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline:
-        for init in children(proc.pid):
-            kids = children(init)
-            if kids:
-                return kids[0]
-        time.sleep(0.001)
-    raise SandboxError("could not find the sandbox supervisor process")
+@functools.cache
+def exec_only_binaries() -> dict[str, Path]:
+    """Copies of the shell and python3 that the sandbox user may execute but not read,
+    keyed by the path they replace inside the sandbox (see the module's docstring)."""
+    found: dict[str, Path] = {}
+    for name in (SHELL, PYTHON):
+        real = Path(os.path.realpath(name))
+        if not real.is_file():
+            raise SandboxError(f"{name} is missing on this machine; the sandbox needs it")
+        found[str(real)] = _exec_only_copy(real)
+    return found
+
+
+def _exec_only_copy(real: Path) -> Path:
+    """One copy per binary version, made once per machine and user and then reused."""
+    st = real.stat()
+    key = hashlib.sha256(f"{real}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}".encode()).hexdigest()
+    home = Path(tempfile.gettempdir()) / f"wwabench-exec-{os.geteuid()}"
+    with contextlib.suppress(FileExistsError):
+        home.mkdir(mode=0o711)
+    own = home.lstat()
+    if not stat.S_ISDIR(own.st_mode) or own.st_uid != os.geteuid() or own.st_mode & 0o022:
+        raise SandboxError(f"{home} is not a private directory of this user; remove it")
+    home.chmod(0o711)
+    copy = home / f"{real.name}-{key[:16]}"
+    if not copy.exists():
+        fd, tmp = tempfile.mkstemp(dir=home)
+        with os.fdopen(fd, "wb") as out, real.open("rb") as src:
+            shutil.copyfileobj(src, out)
+        os.chmod(tmp, 0o111)
+        os.replace(tmp, copy)
+    return copy
 
 
 class BwrapFactory:

@@ -1,8 +1,9 @@
 """The unisolated backend: commands run directly on this machine, in a temporary directory.
 
 Only for machines without bubblewrap, and only when the user asks for it
-(`--unisolated`): an agent can read and write anything the user can. Read-only mounts
-become plain paths, so tasks keep working; limits are the rlimits alone.
+(`--unisolated`): an agent can read and write anything the user can. The private
+directory (the hidden checks) is a plain path, readable by anything, so tasks keep
+working; limits are the rlimits alone.
 """
 
 from __future__ import annotations
@@ -12,17 +13,12 @@ import os
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
 from wwabench.sandbox import SandboxSpec
-from wwabench.sandbox.supervisor import (
-    SupervisedSandbox,
-    Supervisor,
-    make_ctl_dir,
-    sandbox_env,
-    supervisor_script,
-)
+from wwabench.sandbox.supervisor import SupervisedSandbox, Supervisor, sandbox_env, supervisor_argv
 
 
 class LocalSandbox(SupervisedSandbox):
@@ -33,23 +29,23 @@ class LocalSandbox(SupervisedSandbox):
         ws.mkdir()
         home.mkdir()
         self.workspace = str(ws)
-        self._mounts = {inside: str(host) for inside, host in spec.mounts.items()}
-        self._ctl = make_ctl_dir(None)
+        # No isolation here: the private directory is a copy anything can read and
+        # write, so that at least the task's own files stay as they are.
+        self.private_dir = ""
+        if spec.private is not None:
+            shutil.copytree(spec.private, self._root / "private", symlinks=True)
+            self.private_dir = str(self._root / "private")
         # Processes that leave the session are found again by this marker.
         self._token = secrets.token_hex(8)
+        marker = f"WWA_SANDBOX={self._token}"
         env = sandbox_env(self.workspace, str(home), {**spec.env, "WWA_SANDBOX": self._token})
-        argv = ["bash", "--noprofile", "--norc", "-c", supervisor_script(spec.limits), "bash"]
+        bash = shutil.which("bash") or "/bin/bash"
         self._sup = Supervisor(
-            [*argv, str(self._ctl)],
-            ctl_dir=self._ctl,
+            lambda fd: supervisor_argv(sys.executable, fd, bash, spec.limits, marker=marker),
             env=env,
             limits=spec.limits,
-            find_supervisor_pid=lambda proc: proc.pid,
         )
         self._closed = False
-
-    def mount_path(self, inside: str) -> str:
-        return self._mounts.get(inside, inside)
 
     def close(self) -> None:
         if self._closed:
@@ -63,7 +59,6 @@ class LocalSandbox(SupervisedSandbox):
             with contextlib.suppress(OSError):
                 if marker in (entry / "environ").read_bytes().split(b"\0"):
                     os.kill(int(entry.name), signal.SIGKILL)
-        shutil.rmtree(self._ctl, ignore_errors=True)
         shutil.rmtree(self._root, ignore_errors=True)
 
 

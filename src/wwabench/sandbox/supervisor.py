@@ -1,26 +1,26 @@
-"""The command engine shared by the backends: a bash supervisor and per-command FIFOs.
+"""The harness side of the command engine shared by the backends.
 
-One supervisor shell lives as long as the sandbox, and each command runs in a forked
-subshell of it (a fork costs a fraction of starting a new bash). For each command the
-host writes the command to a file and makes two FIFOs in a control directory (visible
-read-only inside), sends the command's number on the supervisor's stdin, and reads
-the command's stdout and stderr from the FIFOs until the supervisor reports its exit
-status. Output never touches a disk, so endless output
-cannot fill one, and the host stops reading (and kills the command) past a cap.
-
-On timeout the host signals the supervisor, which kills the command's process group
-and every process that inherited the command's marker variable, so children that
-left the group with `setsid` die too.
+Inside every sandbox one supervisor process (`inside.py`) runs each command as its
+child and reports the command's exit status, which it learns from the kernel, over a
+socket that only it holds. For each command the harness makes two pipes for stdout and
+stderr and a memfd for stdin, hands them to the supervisor over the socket, and reads
+the pipes until the status arrives. Output never touches a disk, so endless output
+cannot fill one, and the harness stops reading (and has the command killed) past a cap.
+No file, FIFO or descriptor that a process in the sandbox could open by name carries a
+command's output or status (docs/methodology.md, "Threat model").
 """
 
 from __future__ import annotations
 
+import array
 import contextlib
+import functools
 import os
 import selectors
 import signal
+import socket
+import struct
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,41 +37,50 @@ KILL_GRACE = 5.0
 READ_CHUNK = 65536
 KILLED = 128 + signal.SIGKILL
 
-SUPERVISOR = r"""
-exec 2>/dev/null  # job-control notices would fill a pipe nobody reads, then block us
-LC_ALL=C
-set -m
-ulimit -v {memory_kib} -u {processes} -f {file_blocks} -t {cpu_seconds} -c 0
-cd "$WWA_WORKSPACE" || exit 97
-ctl=$1
-kill_command() {{
-  # Repeat until nothing is left: a fork bomb keeps making processes while we kill.
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    kill -KILL -- -"$cmdpid" 2>/dev/null; alive=$?
-    for f in $(grep -lsz "^WWA_CMD=$cmdid\$" /proc/[0-9]*/environ); do
-      f=${{f#/proc/}}; kill -KILL "${{f%%/*}}" 2>/dev/null && alive=0
-    done
-    [ "$alive" = 0 ] || break
-  done
-}}
-trap kill_command USR1
-while IFS=' ' read -r cmdid stdin; do
-  IFS= read -r -d '' cmd <"$ctl/$cmdid.c"  # a file: bash reads pipes a byte at a time
-  [ "$stdin" = 1 ] && in=$ctl/$cmdid.i || in=/dev/null
-  (
-    trap - USR1; set +m; unset -f kill_command; unset LC_ALL ctl stdin in
-    export WWA_CMD=$cmdid; unset cmdid; set --
-    eval "$cmd"
-  ) <"$in" >"$ctl/$cmdid.o" 2>"$ctl/$cmdid.e" &
-  cmdpid=$!
-  wait "$cmdpid"
-  rc=$?
-  echo "$cmdid $rc"
-done
-"""
+
+@functools.cache
+def inside_source() -> str:
+    return Path(__file__).with_name("inside.py").read_text()
+
+
+HEADER = struct.Struct("<cB2xIq")  # kind, flags, command id, number (inside.py)
+PRIVATE = 1  # flag: the command gets the private directory as descriptor 3
+
+
+def _header(kind: bytes, cid: int, number: int, flags: int = 0) -> bytes:
+    return HEADER.pack(kind, flags, cid, number)
+
+
+def supervisor_argv(
+    python: str, sock_fd: int, bash: str, limits: Limits, *, marker: str = "", private: str = ""
+) -> list[str]:
+    """The command line that starts the supervisor inside a sandbox.
+
+    `marker` (an environment entry) tells our processes from others' where there is no
+    pid namespace of our own; `private` is the directory private commands get.
+    """
+    rlimits = ",".join(
+        str(v)
+        for v in (limits.memory_bytes, limits.processes, limits.file_bytes, limits.cpu_seconds)
+    )
+    source = inside_source()
+    return [python, "-I", "-S", "-c", source, str(sock_fd), bash, rlimits, marker, private]
 
 
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+BASE_GIT_CONFIG = {"init.defaultBranch": "main", "advice.detachedHead": "false"}
+
+
+def git_config_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Git settings as environment entries: they outrank every configuration file."""
+    config = {**BASE_GIT_CONFIG, **(extra or {})}
+    env = {"GIT_CONFIG_COUNT": str(len(config))}
+    for i, (key, value) in enumerate(config.items()):
+        env[f"GIT_CONFIG_KEY_{i}"] = key
+        env[f"GIT_CONFIG_VALUE_{i}"] = value
+    return env
 
 
 def sandbox_env(workspace: str, home: str, extra: dict[str, str]) -> dict[str, str]:
@@ -88,23 +97,10 @@ def sandbox_env(workspace: str, home: str, extra: dict[str, str]) -> dict[str, s
         "GIT_AUTHOR_EMAIL": "agent@wwabench.invalid",
         "GIT_COMMITTER_NAME": "agent",
         "GIT_COMMITTER_EMAIL": "agent@wwabench.invalid",
-        "GIT_CONFIG_COUNT": "2",
-        "GIT_CONFIG_KEY_0": "init.defaultBranch",
-        "GIT_CONFIG_VALUE_0": "main",
-        "GIT_CONFIG_KEY_1": "advice.detachedHead",
-        "GIT_CONFIG_VALUE_1": "false",
+        **git_config_env(),
     }
     env.update(extra)
     return env
-
-
-def supervisor_script(limits: Limits) -> str:
-    return SUPERVISOR.format(
-        memory_kib=limits.memory_bytes // 1024,
-        processes=limits.processes,
-        file_blocks=limits.file_bytes // 1024,  # bash counts -f in 1024-byte blocks
-        cpu_seconds=limits.cpu_seconds,
-    )
 
 
 class _Capture:
@@ -136,38 +132,49 @@ class Supervisor:
 
     def __init__(
         self,
-        argv: Sequence[str],
+        launch: Callable[[int], Sequence[str]],
         *,
-        ctl_dir: Path,
         env: dict[str, str],
         limits: Limits,
-        find_supervisor_pid: Callable[[subprocess.Popen[bytes]], int],
         user: int | None = None,
+        pass_fds: Sequence[int] = (),
     ) -> None:
-        self.ctl_dir = ctl_dir
+        """`launch(fd)` is the command line that starts the supervisor with the harness's
+        socket at descriptor `fd`; `pass_fds` are more descriptors it needs (seccomp)."""
         self.limits = limits
         self._lock = threading.Lock()
         self._next_id = 0
         self._pending = b""
-        self._find_pid = find_supervisor_pid
-        self._sup_pid: int | None = None
-        self.proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,  # read only to explain a failed start
-            env=env,
-            user=user,
-            group=user,
-            extra_groups=[] if user is not None else None,
-            start_new_session=True,
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self._stdin = self.proc.stdin
-        self._stdout_fd = self.proc.stdout.fileno()
-        os.set_blocking(self._stdout_fd, False)
+        self._ready = False  # the supervisor has said it runs (bubblewrap's setup is done)
+        host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            child.set_inheritable(True)
+            # stdout goes nowhere and stderr is read only to explain a failed start:
+            # bubblewrap's own init process keeps both open inside the sandbox, where
+            # agent code can write into them, so neither can carry anything we trust.
+            self.proc = subprocess.Popen(
+                list(launch(child.fileno())),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+                user=user,
+                group=user,
+                extra_groups=[] if user is not None else None,
+                pass_fds=(child.fileno(), *pass_fds),
+                start_new_session=True,
+            )
+        except BaseException:
+            host.close()
+            raise
+        finally:
+            child.close()
+        self._sock = host
+        self._sock_fd = host.fileno()
+        assert self.proc.stderr is not None
+        os.set_blocking(self.proc.stderr.fileno(), False)
         self._selector = selectors.DefaultSelector()
-        self._selector.register(self._stdout_fd, selectors.EVENT_READ)
+        self._selector.register(self._sock_fd, selectors.EVENT_READ)
 
     def exec(
         self,
@@ -176,9 +183,10 @@ class Supervisor:
         timeout: float,
         stdin: bytes | None = None,
         max_output: int | None = None,
+        private: bool = False,
     ) -> ExecResult:
         with self._lock:
-            return self._exec(command, timeout, stdin, max_output)
+            return self._exec(command, timeout, stdin, max_output, private)
 
     def _exec(
         self,
@@ -186,41 +194,44 @@ class Supervisor:
         timeout: float,
         stdin: bytes | None,
         max_output: int | None,
+        private: bool,
     ) -> ExecResult:
         if self.proc.poll() is not None:
             raise SandboxError(f"the sandbox has exited{self._why()}")
         self._next_id += 1
         cid = self._next_id
-        base = os.path.join(self.ctl_dir, str(cid))
-        paths = [f"{base}.{suffix}" for suffix in "ocie"]
-        out_path, cmd_path, in_path, err_path = paths
-        for fifo in (out_path, err_path):
-            os.mkfifo(fifo)
-            os.chmod(fifo, 0o666)  # mkfifo's mode is cut by the umask
-        _write_readable(cmd_path, command.encode())
+        # A NUL ends the command, as it would end a C string (bash could not take it).
+        data = command.encode("utf-8", "surrogateescape").split(b"\0", 1)[0]
+        out_r, out_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        for fd in (out_w, err_w):
+            os.set_blocking(fd, True)  # the command's ends behave like ordinary pipes
+        given = [out_w, err_w]
         if stdin is not None:
-            _write_readable(in_path, stdin)
+            given.append(_memfd(stdin))
         start = time.monotonic()
-        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
-        fds = [os.open(out_path, flags), os.open(err_path, flags)]
         limit = max_output if max_output is not None else self.limits.output_bytes
-        captures = {fd: _Capture(limit) for fd in fds}
+        captures = {out_r: _Capture(limit), err_r: _Capture(limit)}
         try:
-            self._stdin.write(b"%d %d\n" % (cid, stdin is not None))
-            self._stdin.flush()
+            try:
+                self._sock.sendmsg(
+                    [_header(b"R", cid, len(data), PRIVATE if private else 0)],
+                    [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", given))],
+                )
+                self._sock.sendall(data)
+            finally:
+                for fd in given:
+                    os.close(fd)
             rc, timed_out, limited = self._wait(cid, captures, start + timeout)
-        except (BrokenPipeError, OSError) as exc:
-            raise SandboxError(f"lost the sandbox supervisor: {exc}") from exc
+        except OSError as exc:
+            raise SandboxError(f"lost the sandbox supervisor: {exc}{self._why()}") from exc
         finally:
-            for fd in fds:
+            for fd in captures:
                 os.close(fd)
-            for path in paths:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
         return ExecResult(
             exit_code=KILLED if timed_out or limited else rc,
-            stdout=captures[fds[0]].value(),
-            stderr=captures[fds[1]].value(),
+            stdout=captures[out_r].value(),
+            stderr=captures[err_r].value(),
             duration=time.monotonic() - start,
             timed_out=timed_out,
             output_limited=limited,
@@ -255,18 +266,21 @@ class Supervisor:
                 elif now >= deadline:
                     timed_out = True
                     killed_at = now
-                    self._signal_kill()
+                    self._request_kill(cid)
                     continue
                 else:
                     wait = deadline - now
                 for key, _ in sel.select(wait):
                     fd = key.fd
-                    if fd == self._stdout_fd:
+                    if fd == self._sock_fd:
                         if rc is None:
                             rc = self._read_status(cid)
                             exited_at = time.monotonic()
                         continue
-                    data = os.read(fd, READ_CHUNK)
+                    try:
+                        data = os.read(fd, READ_CHUNK)
+                    except BlockingIOError:
+                        continue
                     if not data:
                         sel.unregister(fd)
                         open_fds.discard(fd)
@@ -276,41 +290,51 @@ class Supervisor:
                     if cap.over and not limited and rc is None:
                         limited = True
                         killed_at = time.monotonic()
-                        self._signal_kill()
+                        self._request_kill(cid)
         finally:
             for fd in open_fds:
                 sel.unregister(fd)
 
     def _read_status(self, cid: int) -> int | None:
-        try:
-            data = os.read(self._stdout_fd, 4096)
-        except BlockingIOError:
-            return None
+        data = self._sock.recv(4096)
         if not data:
-            self.proc.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=1.0)
             raise SandboxError(f"the sandbox exited while a command ran{self._why()}")
         self._pending += data
-        while b"\n" in self._pending:
-            line, self._pending = self._pending.split(b"\n", 1)
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == str(cid).encode():
-                return int(parts[1])
+        while len(self._pending) >= HEADER.size:
+            kind, _, got, number = HEADER.unpack(self._pending[: HEADER.size])
+            if kind == b"E":
+                while len(self._pending) < HEADER.size + number:
+                    more = self._sock.recv(4096)
+                    if not more:
+                        break
+                    self._pending += more
+                text = self._pending[HEADER.size : HEADER.size + number]
+                raise SandboxError(
+                    "the sandbox supervisor failed: " + text.decode(errors="replace").strip()
+                )
+            self._pending = self._pending[HEADER.size :]
+            if kind == b"S" and got == cid:
+                return int(number)
         return None
 
     def _why(self) -> str:
-        assert self.proc.stderr is not None
-        os.set_blocking(self.proc.stderr.fileno(), False)
-        try:
-            said = (self.proc.stderr.read(4096) or b"").decode(errors="replace").strip()
-        except OSError:
-            said = ""
-        return f" (exit status {self.proc.returncode}){': ' + said if said else ''}"
+        """The exit status, and bubblewrap's own words if the supervisor never started.
 
-    def _signal_kill(self) -> None:
-        if self._sup_pid is None:
-            self._sup_pid = self._find_pid(self.proc)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self._sup_pid, signal.SIGUSR1)
+        Once it has, agent code may have written into that stream (through bubblewrap's
+        init process, which holds it), so it is not quoted.
+        """
+        said = ""
+        if not self._ready and self.proc.stderr is not None:
+            with contextlib.suppress(OSError, ValueError):
+                said = (self.proc.stderr.read(4096) or b"").decode(errors="replace").strip()
+        status = self.proc.returncode
+        return f" (exit status {status}){': ' + said if said else ''}"
+
+    def _request_kill(self, cid: int) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.sendall(_header(b"K", cid, 0))
 
     def kill(self) -> None:
         """Kill the supervisor's whole session (the backend kills anything that escaped)."""
@@ -318,15 +342,16 @@ class Supervisor:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self._selector.close()
-        for stream in (self._stdin, self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
+        self._sock.close()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
 
 
 class SupervisedSandbox:
     """What both backends share: every command goes through one Supervisor."""
 
     workspace: str
+    private_dir: str
     _sup: Supervisor
 
     def exec(
@@ -336,8 +361,11 @@ class SupervisedSandbox:
         timeout: float,
         stdin: bytes | None = None,
         max_output: int | None = None,
+        private: bool = False,
     ) -> ExecResult:
-        return self._sup.exec(command, timeout=timeout, stdin=stdin, max_output=max_output)
+        return self._sup.exec(
+            command, timeout=timeout, stdin=stdin, max_output=max_output, private=private
+        )
 
     def close(self) -> None:
         raise NotImplementedError
@@ -349,27 +377,14 @@ class SupervisedSandbox:
         self.close()
 
 
-def _write_readable(path: str, data: bytes) -> None:
-    """A new file that the sandbox user can read, whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-    os.fchmod(fd, 0o644)
-    with open(fd, "wb") as f:
-        f.write(data)
-
-
-def _ctl_root() -> str | None:
-    """/dev/shm when usable: FIFOs and files on tmpfs are made and removed fastest."""
-    shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
-
-
-def make_ctl_dir(user: int | None) -> Path:
-    """A private host directory for the FIFOs, readable by the sandbox user."""
-    path = Path(tempfile.mkdtemp(prefix="wwabench-ctl-", dir=_ctl_root()))
-    path.chmod(0o755)
-    if user is not None:
-        os.chown(path, user, user)
-    return path
+def _memfd(data: bytes) -> int:
+    """An anonymous file holding `data`, read from its start (a command's stdin)."""
+    fd = os.memfd_create("stdin", os.MFD_CLOEXEC)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def children(pid: int) -> list[int]:

@@ -64,7 +64,7 @@ def check_junk():
 
 def check_ignore():
     tip = fixed_commit()
-    if subprocess.run(["git", "-C", REPO, "check-ignore", "-q", JUNK]).returncode != 0:
+    if subprocess.run(["git", "-C", REPO, "check-ignore", "-q", JUNK], capture_output=True).returncode != 0:
         fail(f"{JUNK} is not ignored")
     committed = git("show", f"{tip}:.gitignore")
     if committed != open(os.path.join(REPO, ".gitignore")).read():

@@ -1,7 +1,6 @@
 """Hidden checks for multi-file-py-rename. Usage: python3 /checks/check.py MODE"""
 
-import importlib
-import inspect
+import json
 import os
 import random
 import re
@@ -9,11 +8,48 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.getcwd())
 
 PKG, OLD, NEW, RATE = (os.environ["WWA_" + k] for k in ("PKG", "OLD", "NEW", "RATE"))
 RATE = int(RATE)
 rng = random.Random()
+
+# The agent's code runs only in this child process, never in the check's own: code run
+# in the check's process could end it with exit status 0 and pass every check.
+PROBE = r"""
+import importlib, inspect, json, sys
+pkg_name, old, new = sys.argv[1:4]
+req = json.load(sys.stdin)
+rates = importlib.import_module(pkg_name + ".rates")
+fn = getattr(rates, new, None)
+out = {"rates_has_old": hasattr(rates, old), "callable_new": callable(fn)}
+if callable(fn):
+    pkg = importlib.import_module(pkg_name)
+    out["params"] = list(inspect.signature(fn).parameters)
+    out["reexport"] = getattr(pkg, new, None) is fn and not hasattr(pkg, old)
+    out["positional"] = [fn(q, c) for c, q in req["pairs"]]
+    out["keyword"] = [fn(qty=q, cents=c) for c, q in req["pairs"]]
+    if req["orders"]:
+        orders = importlib.import_module(pkg_name + ".orders")
+        lines = [[tuple(line) for line in order] for order in req["orders"]]
+        out["totals"] = [orders.order_total(order) for order in lines]
+        out["best"] = [orders.most_expensive(order) for order in lines]
+        out["best_empty"] = orders.most_expensive([])
+print(json.dumps(out))
+"""
+
+
+def probe(pairs, orders):
+    """What the agent's package answers, asked in a process of its own."""
+    request = json.dumps({"pairs": pairs, "orders": orders})
+    try:
+        r = subprocess.run([sys.executable, "-c", PROBE, PKG, OLD, NEW], input=request,
+                           capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        fail(f"importing and calling {PKG} took more than 30 s")
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        fail(f"importing or calling {PKG} failed:\n{r.stderr[-1500:]}")
 
 
 def price(cents, qty):
@@ -25,29 +61,25 @@ def fail(msg):
     sys.exit(1)
 
 
-def renamed_module():
-    """The rates module, after checking that the rename happened there."""
-    rates = importlib.import_module(PKG + ".rates")
-    if hasattr(rates, OLD):
+def renamed(pairs, orders=()):
+    """The package's answers, after checking that the rename happened in rates.py."""
+    got = probe(pairs, list(orders))
+    if got["rates_has_old"]:
         fail(f"{PKG}.rates still defines {OLD}")
-    if not callable(getattr(rates, NEW, None)):
+    if not got["callable_new"]:
         fail(f"{PKG}.rates.{NEW} missing")
-    return rates
+    for (c, q), pos, kw in zip(pairs, got["positional"], got["keyword"]):
+        if pos != price(c, q) or kw != price(c, q):
+            fail(f"{NEW}({q}, {c}) = {pos}, want {price(c, q)}")
+    return got
 
 
 def check_api():
-    rates = renamed_module()
-    fn = getattr(rates, NEW)
-    params = list(inspect.signature(fn).parameters)
-    if params != ["qty", "cents"]:
-        fail(f"signature is {params}, want ['qty', 'cents']")
-    pkg = importlib.import_module(PKG)
-    if getattr(pkg, NEW, None) is not fn or hasattr(pkg, OLD):
+    got = renamed([[rng.randint(1, 99999), rng.randint(1, 500)] for _ in range(200)])
+    if got["params"] != ["qty", "cents"]:
+        fail(f"signature is {got['params']}, want ['qty', 'cents']")
+    if not got["reexport"]:
         fail(f"{PKG} does not re-export {NEW} (or still exports {OLD})")
-    for _ in range(200):
-        c, q = rng.randint(1, 99999), rng.randint(1, 500)
-        if fn(q, c) != price(c, q) or fn(qty=q, cents=c) != price(c, q):
-            fail(f"{NEW}({q}, {c}) = {fn(q, c)}, want {price(c, q)}")
 
 
 def random_lines(n):
@@ -69,17 +101,16 @@ def tricky_orders(count):
 
 
 def check_orders():
-    renamed_module()
-    orders = importlib.import_module(PKG + ".orders")
-    for lines in [random_lines(rng.randint(1, 8)) for _ in range(100)] + tricky_orders(20):
+    orders = [random_lines(rng.randint(1, 8)) for _ in range(100)] + tricky_orders(20)
+    got = renamed([[1, 1]], orders)
+    for lines, total, best in zip(orders, got["totals"], got["best"]):
         want = sum(price(c, q) for c, q in lines)
-        if orders.order_total(lines) != want:
-            fail(f"order_total({lines}) = {orders.order_total(lines)}, want {want}")
-        best = max(lines, key=lambda l: price(*l))
-        got = orders.most_expensive(lines)
-        if got is None or price(*got) != price(*best):
-            fail(f"most_expensive({lines}) = {got}, want {best}")
-    if orders.most_expensive([]) is not None:
+        if total != want:
+            fail(f"order_total({lines}) = {total}, want {want}")
+        right = max(lines, key=lambda l: price(*l))
+        if best is None or len(best) != 2 or price(*best) != price(*right):
+            fail(f"most_expensive({lines}) = {best}, want {right}")
+    if got["best_empty"] is not None:
         fail("most_expensive([]) is not None")
 
 
@@ -91,7 +122,7 @@ def expected_invoice(items):
 
 
 def check_invoice():
-    renamed_module()
+    renamed([[1, 1]])
     for _ in range(3):
         items = [("".join(rng.choice("abcdefgh") for _ in range(rng.randint(3, 8))), c, q)
                  for c, q in random_lines(rng.randint(1, 5))]
