@@ -4,8 +4,9 @@
 
 1. sandbox create + destroy per round (with its first command) vs a bare `bwrap ... true`;
 2. per-step cost of the whole agent loop with a scripted agent (tool dispatch, sandbox
-   exec, transcript event written) vs a bare `subprocess.run` of the same command, at 10
-   and at 500 steps;
+   exec, transcript event written) vs a bare `subprocess.run` of the same command, with
+   /bin/sh (dash on Debian) and with bash (the shell the tool runs), at 10 and at 500
+   steps;
 3. wall time of the full suite with the oracle agent.
 
 Medians over repeated runs; the machines are noisy, so read ratios, not absolutes.
@@ -40,21 +41,25 @@ BARE_BWRAP = [
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    return paired_ms(fn, lambda: None, repeat)[0]
+    return interleaved_ms([fn], repeat)[0]
 
 
 def paired_ms(a: Callable[[], object], b: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Medians of `a` and `b`, run alternately so that machine noise hits both alike."""
-    a()
-    b()
-    times_a: list[float] = []
-    times_b: list[float] = []
+    first, second = interleaved_ms([a, b], repeat)
+    return first, second
+
+
+def interleaved_ms(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Medians of each of `fns`, run in turn so that machine noise hits all alike."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        for fn, times in ((a, times_a), (b, times_b)):
+        for fn, kept in zip(fns, times, strict=True):
             t = time.perf_counter()
             fn()
-            times.append(time.perf_counter() - t)
-    return statistics.median(times_a) * 1000, statistics.median(times_b) * 1000
+            kept.append(time.perf_counter() - t)
+    return [statistics.median(kept) * 1000 for kept in times]
 
 
 def sandbox_lifecycle(repeat: int) -> None:
@@ -89,9 +94,13 @@ def loop_per_step(steps: int, command: str, repeat: int) -> None:
     limits = TaskLimits(max_steps=steps + 1, wall_seconds=3600, command_seconds=10)
     turns = [{"tool": "bash", "args": {"command": command}}] * steps
 
-    def bare() -> None:
+    def bare_sh() -> None:
         for _ in range(steps):
             subprocess.run(command, shell=True, capture_output=True)
+
+    def bare_bash() -> None:
+        for _ in range(steps):
+            subprocess.run(["bash", "--noprofile", "--norc", "-c", command], capture_output=True)
 
     with tempfile.TemporaryDirectory() as tmp, factory.create(SandboxSpec()) as sb:
         n = [0]
@@ -102,10 +111,11 @@ def loop_per_step(steps: int, command: str, repeat: int) -> None:
             run_agent(Replay(turns), sb, "bench", limits, transcript)
             transcript.close()
 
-        b, m = (ms / steps for ms in paired_ms(bare, loop, repeat))
+        sh, bash, m = (ms / steps for ms in interleaved_ms([bare_sh, bare_bash, loop], repeat))
     print(
-        f"agent loop, {steps:3d} steps `{command}`: bare subprocess.run {b:5.2f} ms/step   "
-        f"wwabench {m:5.2f} ms/step   overhead {m - b:+5.2f} ms/step"
+        f"agent loop, {steps:3d} steps `{command}`: bare subprocess.run sh {sh:5.2f} / "
+        f"bash {bash:5.2f} ms/step   wwabench {m:5.2f} ms/step   "
+        f"overhead {m - sh:+5.2f} / {m - bash:+5.2f} ms/step"
     )
 
 

@@ -208,11 +208,25 @@ def exec_only_binaries() -> dict[str, Path]:
     return found
 
 
+def _exec_dir() -> Path:
+    """Where the copies live: somewhere the sandbox's uid can reach and may execute
+    from (a bind mount keeps its source's `noexec`)."""
+    name = f"wwabench-exec-{os.geteuid()}"
+    for top in (tempfile.gettempdir(), "/var/tmp", "/dev/shm"):
+        with contextlib.suppress(OSError):
+            if os.path.isdir(top) and not os.statvfs(top).f_flag & os.ST_NOEXEC:
+                return Path(top) / name
+    raise SandboxError(
+        "no temporary directory allows executing programs (all are mounted noexec); "
+        "set TMPDIR to a directory on a file system mounted without noexec"
+    )
+
+
 def _exec_only_copy(real: Path) -> Path:
     """One copy per binary version, made once per machine and user and then reused."""
     st = real.stat()
     key = hashlib.sha256(f"{real}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}".encode()).hexdigest()
-    home = Path(tempfile.gettempdir()) / f"wwabench-exec-{os.geteuid()}"
+    home = _exec_dir()
     with contextlib.suppress(FileExistsError):
         home.mkdir(mode=0o711)
     own = home.lstat()
