@@ -43,8 +43,8 @@ from wwabench.sandbox.supervisor import (
 WORKSPACE = "/workspace"
 PRIVATE_LINK = "/checks"  # -> /proc/self/fd/3, which only private commands hold
 PRIVATE_GATE = "/run/wwa-private"  # a directory nobody inside may enter
-SHELL = "/usr/bin/bash"
-PYTHON = "/usr/bin/python3"
+SHELL = "bash"
+PYTHON = "python3"
 
 # Without a uid of their own, sandboxes running side by side share one process limit.
 PARALLEL_ROOM = 4
@@ -111,8 +111,9 @@ class BwrapSandbox(SupervisedSandbox):
             "--tmpfs",
             WORKSPACE,
         ]
-        for inside, copy in exec_only_binaries().items():
-            argv += ["--ro-bind", str(copy), inside]
+        binaries = system_binaries()
+        for real in binaries.values():
+            argv += ["--ro-bind", str(_exec_only_copy(real)), str(real)]
         private = ""
         if spec.private is not None:
             private = f"{PRIVATE_GATE}/dir"
@@ -134,7 +135,9 @@ class BwrapSandbox(SupervisedSandbox):
                 lambda fd: [
                     *argv,
                     "--",
-                    *supervisor_argv(PYTHON, fd, SHELL, limits, private=private),
+                    *supervisor_argv(
+                        str(binaries[PYTHON]), fd, str(binaries[SHELL]), limits, private=private
+                    ),
                 ],
                 env=env,
                 limits=limits,
@@ -196,15 +199,15 @@ def _own_process_count() -> int:
 
 
 @functools.cache
-def exec_only_binaries() -> dict[str, Path]:
-    """Copies of the shell and python3 that the sandbox user may execute but not read,
-    keyed by the path they replace inside the sandbox (see the module's docstring)."""
+def system_binaries() -> dict[str, Path]:
+    """The real files of the shell and python3 the sandbox runs (from the host's /usr),
+    which it gets as copies it may execute but not read (see the module's docstring)."""
     found: dict[str, Path] = {}
     for name in (SHELL, PYTHON):
-        real = Path(os.path.realpath(name))
-        if not real.is_file():
-            raise SandboxError(f"{name} is missing on this machine; the sandbox needs it")
-        found[str(real)] = _exec_only_copy(real)
+        where = shutil.which(name, path="/usr/bin:/bin")
+        if where is None:
+            raise SandboxError(f"{name} is missing from /usr/bin; the sandbox needs it")
+        found[name] = Path(os.path.realpath(where))
     return found
 
 

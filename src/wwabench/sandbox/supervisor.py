@@ -149,9 +149,8 @@ class Supervisor:
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             child.set_inheritable(True)
-            # stdout goes nowhere and stderr is read only to explain a failed start:
-            # bubblewrap's own init process keeps both open inside the sandbox, where
-            # agent code can write into them, so neither can carry anything we trust.
+            # Statuses and the supervisor's own errors come over the socket; stderr is
+            # read only to explain a sandbox that never started (bubblewrap's words).
             self.proc = subprocess.Popen(
                 list(launch(child.fileno())),
                 stdin=subprocess.DEVNULL,
@@ -322,8 +321,9 @@ class Supervisor:
     def _why(self) -> str:
         """The exit status, and bubblewrap's own words if the supervisor never started.
 
-        Once it has, agent code may have written into that stream (through bubblewrap's
-        init process, which holds it), so it is not quoted.
+        Once it runs, the supervisor reports its failures over the socket, and nothing
+        else written to that stream is quoted: what reaches a stored error must not be
+        anything a command could have written.
         """
         said = ""
         if not self._ready and self.proc.stderr is not None:
