@@ -138,3 +138,17 @@ def test_memory_limit(any_factory: SandboxFactory) -> None:
         small = sb.exec("python3 -c 'bytearray(64 * 1024 ** 2)'", timeout=20)
     assert r.exit_code != 0 and b"MemoryError" in r.stderr
     assert small.ok
+
+
+def test_a_command_longer_than_one_argument(any_factory: SandboxFactory) -> None:
+    """Past 128 KiB a command cannot be one argument of bash; it must still run whole."""
+    body = "a" * 300_000
+    with any_factory.create(SandboxSpec()) as sb:
+        r = sb.exec(f"x='{body}'\necho ${{#x}}; echo done", timeout=10)
+    assert r.stdout == b"300000\ndone\n", r.stderr
+
+
+def test_a_nul_ends_the_command(any_factory: SandboxFactory) -> None:
+    with any_factory.create(SandboxSpec()) as sb:
+        r = sb.exec("echo before\0; echo after", timeout=5)
+    assert r.stdout == b"before\n"

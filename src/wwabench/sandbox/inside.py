@@ -70,14 +70,15 @@ def recv_header(sock: socket.socket) -> tuple[bytes, int, int, int, list[int]]:
     return kind, flags, cid, number, fds
 
 
-def start_tick(pid: int) -> tuple[int, int] | None:
-    """(start time in clock ticks, pid): the order in which processes started."""
+def start_tick(pid: int, *, living: bool = False) -> tuple[int, int] | None:
+    """(start time in clock ticks, pid): the order in which processes started. With
+    `living`, None for a zombie (dead already, only not yet reaped)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    if fields[0] == b"Z":  # a zombie is dead already, only not yet reaped
+    if living and fields[0] == b"Z":
         return None
     return int(fields[19]), pid
 
@@ -148,10 +149,13 @@ class Supervisor:
         script: int | None = None
         if len(command) > ARG_BYTES:
             script = os.memfd_create("command", os.MFD_CLOEXEC)
-            os.write(script, command)
-            actions.append((os.POSIX_SPAWN_DUP2, script, 3))
-            # Expansions come before redirections: the script is read, then fd 3 closed.
-            command = b'eval "$(cat <&3)" 3<&-'
+            view = memoryview(command)
+            while view:
+                view = view[os.write(script, view) :]
+            os.lseek(script, 0, os.SEEK_SET)
+            actions.append((os.POSIX_SPAWN_DUP2, script, 9))  # 3 is the private directory
+            # Expansions come before redirections: the script is read, then fd 9 closed.
+            command = b'eval "$(cat <&9)" 9<&-'
         argv = [self.bash, b"--noprofile", b"--norc", b"-c", command, b"bash"]
         try:
             pid = os.posix_spawn(
@@ -170,7 +174,8 @@ class Supervisor:
             for fd in (out, err, stdin, script):
                 if fd is not None:
                     os.close(fd)
-        started = start_tick(pid) or (0, pid)
+        started = start_tick(pid)  # our child, not yet reaped: always there
+        assert started is not None
         pidfd = os.pidfd_open(pid)
         try:
             while True:
@@ -208,7 +213,7 @@ class Supervisor:
             for name in os.listdir("/proc"):
                 if not name.isdigit() or int(name) in (1, self.me):
                     continue
-                tick = start_tick(int(name))
+                tick = start_tick(int(name), living=True)
                 if tick is None or tick < started:
                     continue
                 if self.marker is None or has_marker(int(name), self.marker):
