@@ -61,6 +61,7 @@ def test_doctor_passes_on_this_machine(small_model: Path) -> None:
     for check in ("cpu", "sandbox", "engine"):
         assert f"ok   {check}" in r.stdout
     assert "built for" in r.stdout and "all checks passed" in r.stdout
+    assert "supervisor out of reach; seccomp filter on" in r.stdout
 
 
 @pytest.fixture

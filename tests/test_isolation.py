@@ -44,7 +44,7 @@ def test_the_supervisor_is_out_of_reach(bwrap: BwrapFactory) -> None:
     with bwrap.create(SandboxSpec()) as sb:
         r = sb.exec("python3 -", timeout=10, stdin=PROBE_SUPERVISOR.encode())
     lines = r.stdout.decode().split("\n")
-    assert "comm python3" in lines, r.stdout + r.stderr
+    assert any(line.startswith("comm python3") for line in lines), r.stdout + r.stderr
     for route in ("fd", "mem", "ptrace", "pidfd_getfd"):
         assert f"{route} refused" in lines, r.stdout
 
@@ -140,7 +140,7 @@ def test_no_process_can_touch_a_later_command(bwrap: BwrapFactory) -> None:
         time.sleep(2.5)
         opened = sb.exec("cat /tmp/opened", timeout=5).stdout.decode().split()
     assert "sleep" in opened  # the watcher worked: an ordinary program is within reach
-    assert "bash" not in opened and "python3" not in opened
+    assert not [name for name in opened if name == "bash" or name.startswith("python3")]
 
 
 def test_the_private_directory_reaches_only_private_commands(

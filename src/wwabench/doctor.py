@@ -92,12 +92,20 @@ def check_cpu(cpu: Cpu, engine: bool) -> Finding:
     return Finding("cpu", True, detail)
 
 
+# `ok`, whether a seccomp filter is on, and whether the supervisor (the pid namespace's
+# init) is out of reach of the sandbox's processes.
+SANDBOX_PROBE = (
+    "echo ok; grep -c '^Seccomp:[[:space:]]*2' /proc/self/status; "
+    "ls /proc/1/fd >/dev/null 2>&1 && echo reachable || echo guarded"
+)
+
+
 def check_sandbox(factory: SandboxFactory) -> Finding:
     start = time.monotonic()
     try:
         sandbox = factory.create(SandboxSpec())
         try:
-            result = sandbox.exec("echo ok", timeout=10)
+            result = sandbox.exec(SANDBOX_PROBE, timeout=10)
         finally:
             sandbox.close()
     except SandboxError as exc:
@@ -108,7 +116,8 @@ def check_sandbox(factory: SandboxFactory) -> Finding:
             "install bubblewrap (apt-get install bubblewrap); inside a container, allow user "
             "namespaces or run as root",
         )
-    if result.stdout.strip() != b"ok":
+    said = result.stdout.decode(errors="replace").split()
+    if not said or said[0] != "ok":
         return Finding(
             "sandbox",
             False,
@@ -116,7 +125,20 @@ def check_sandbox(factory: SandboxFactory) -> Finding:
             "check that bubblewrap can create namespaces here (`bwrap --ro-bind / / true`)",
         )
     ms = (time.monotonic() - start) * 1000
-    return Finding("sandbox", True, f"{type(factory).__name__}: a command ran in {ms:.0f} ms")
+    detail = f"{type(factory).__name__}: a command ran in {ms:.0f} ms"
+    if factory.name != "bwrap":
+        return Finding("sandbox", True, detail + "; unisolated: no protection at all")
+    seccomp_on, guarded = said[1:2] == ["1"], said[2:3] == ["guarded"]
+    if not guarded:
+        return Finding(
+            "sandbox",
+            False,
+            detail + "; the supervisor is within reach of the sandbox's processes",
+            "the exec-only copies of bash and python3 did not make it non-dumpable; "
+            "report this machine's kernel (`uname -r`) with `wwabench doctor`'s output",
+        )
+    filtered = "seccomp filter on" if seccomp_on else "no seccomp filter for this CPU"
+    return Finding("sandbox", True, f"{detail}; supervisor out of reach; {filtered}")
 
 
 def check_weights(name: str, thorough: bool) -> Finding:
