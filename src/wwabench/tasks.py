@@ -20,6 +20,7 @@ from typing import Any
 
 SUITE_DIR = Path(__file__).parent / "suite"
 CATEGORIES = ("multi-file-edit", "git", "shell", "scripting", "recovery")
+LEVELS = ("easy", "medium", "hard")  # the core suite's rounds are all medium
 TOOL_NAMES = ("bash", "read_file", "write_file", "edit_file")
 _PARAM = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._-]*")
@@ -66,6 +67,7 @@ class Task:
     checks: tuple[Check, ...]
     solution: tuple[Step, ...]
     setup_script: str | None
+    level: str = "medium"
 
     @property
     def reference_steps(self) -> int:
@@ -250,6 +252,9 @@ def load_task(task_dir: Path) -> Task:
     category = _str(meta, "category", toml_path)
     if category not in CATEGORIES:
         raise TaskError(toml_path, "category", f"{category!r} is not one of {CATEGORIES}")
+    level = meta.get("level", "medium")
+    if level not in LEVELS:
+        raise TaskError(toml_path, "level", f"{level!r} is not one of {LEVELS}")
     lim = _table(meta, "limits", toml_path)
     defaults = TaskLimits()
     limits = TaskLimits(
@@ -284,6 +289,7 @@ def load_task(task_dir: Path) -> Task:
         checks=tuple(checks),
         solution=_load_solution(task_dir / "solution.toml"),
         setup_script=setup_sh.read_text() if setup_sh.is_file() else None,
+        level=level,
     )
     # Built once now, so that a raising setup.py or an unknown {{param}} is found when
     # the task loads, not in the middle of a run.
