@@ -152,3 +152,9 @@ def test_a_nul_ends_the_command(any_factory: SandboxFactory) -> None:
     with any_factory.create(SandboxSpec()) as sb:
         r = sb.exec("echo before\0; echo after", timeout=5)
     assert r.stdout == b"before\n"
+
+
+def test_errors_carry_the_commands_own_line_numbers(any_factory: SandboxFactory) -> None:
+    with any_factory.create(SandboxSpec()) as sb:
+        r = sb.exec("echo a\nno-such-command-xyz", timeout=5)
+    assert b"line 2: no-such-command-xyz: command not found" in r.stderr

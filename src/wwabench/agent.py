@@ -4,12 +4,17 @@ Each step is one model turn; its tool calls run in order and their observations 
 back to the model. Calls made through a provider's tool API are used as they are;
 otherwise the reply's text is parsed for calls written as text. Every turn is
 classified for the protocol-adherence figures. The loop stops on `submit`, at the
-step limit or at the round's wall-time limit; commands never get more time than the
-round has left.
+step limit or at the round's wall-time limit, or when the agent is stuck (the same
+failing call with the same result three times in a row, or two turns in a row that run
+to the token cap without a call); commands never get more time than the round has
+left. A turn's calls run in order until one fails: the rest are not run, and a
+`submit` after other calls of the same turn is not honoured, since the agent has not
+seen what they did.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +29,30 @@ from wwabench.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execut
 from wwabench.transcript import Transcript
 
 SYSTEM_PROMPT = files("wwabench").joinpath("prompts/system.md").read_text()
-NO_CALL = "No tool call found in your reply. Call a tool, or call `submit` when the task is done."
+# What a model is told after a turn that ran nothing: what was wrong, and the expected
+# form once (seen: a 1.5B model told only "no tool call found" wrote 758 tokens of prose
+# again; shown the form, it wrote a 17-token call).
+CALL_FORM = '<tool_call>\n{"name": "bash", "arguments": {"command": "ls -la"}}\n</tool_call>'
+TOOL_LIST = (
+    "The tools: bash {command}, read_file {path}, write_file {path, content}, "
+    "edit_file {path, old, new}, submit {}."
+)
+NO_CALL = (
+    "Your reply had no tool call, so nothing ran. Each turn must call a tool; call "
+    f"`submit` when the task is done. Write one call, like this:\n{CALL_FORM}"
+)
+TRUNCATED = (
+    "Your reply reached the length limit without a tool call, so nothing ran. Reply "
+    f"with one short tool call and no explanation, like this:\n{CALL_FORM}"
+)
+BAD_CALL = f"{TOOL_LIST} A call looks like this:\n{CALL_FORM}"
+NOT_RUN = "not run: an earlier call of this turn failed; look at its result first"
+LATE_SUBMIT = (
+    "`submit` was not honoured: it came after other calls of the same turn, whose results "
+    "you had not seen. Check them, then call `submit` on its own."
+)
+STUCK_REPEATS = 3  # the same failing call with the same result, in a row
+STUCK_TRUNCATED = 2  # turns that ran to the token cap without a call, in a row
 
 
 class TurnKind(StrEnum):
@@ -44,7 +72,7 @@ FAILED_TURNS = frozenset(
 
 @dataclass
 class AgentResult:
-    stop: str = ""  # submitted | step_limit | wall_limit | context_limit | sandbox_lost
+    stop: str = ""  # submitted | step_limit | wall_limit | stuck | context_limit | sandbox_lost
     turns: int = 0
     steps: int = 0  # tool calls except submit, plus turns without a call
     tool_calls: int = 0
@@ -80,6 +108,41 @@ def classify(
     return kind, calls
 
 
+class StuckWatch:
+    """Tells when the agent repeats a failure instead of working."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, str, str] | None = None
+        self._repeats = 0
+        self._truncated = 0
+
+    def turn(self, kind: TurnKind) -> str | None:
+        self._truncated = self._truncated + 1 if kind is TurnKind.TRUNCATED else 0
+        if self._truncated >= STUCK_TRUNCATED:
+            return f"{STUCK_TRUNCATED} turns in a row ran to the token limit without a call"
+        return None
+
+    def call(self, call: ToolCall, outcome: ToolResult) -> str | None:
+        if outcome.outcome is Outcome.OK:
+            self._last, self._repeats = None, 0
+            return None
+        key = (call.name, json.dumps(call.arguments, sort_keys=True), outcome.output)
+        self._repeats = self._repeats + 1 if key == self._last else 1
+        self._last = key
+        if self._repeats >= STUCK_REPEATS:
+            return f"the same failing `{call.name}` call gave the same result {self._repeats} times"
+        return None
+
+
+def reply(messages: list[Message], native: bool, call: ToolCall, text: str) -> None:
+    """A call's result as the model expects it: a tool message for a call made through
+    the provider's API (each call needs one), a user message for a call written as text."""
+    if native:
+        messages.append(Message("tool", text, tool_call_id=call.id))
+    else:
+        messages.append(Message("user", f"Result of `{call.name}`:\n{text}"))
+
+
 def run_agent(
     model: Model,
     sandbox: Sandbox,
@@ -99,6 +162,12 @@ def run_agent(
         return start + limits.wall_seconds + result.model_seconds + result.retry_seconds
 
     messages = [Message("system", SYSTEM_PROMPT), Message("user", instruction)]
+    watch = StuckWatch()
+
+    def stuck(why: str) -> None:
+        result.stop = "stuck"
+        transcript.event("stuck", turn=result.turns, reason=why)
+
     while not result.stop:
         if result.turns >= limits.max_steps:
             result.stop = "step_limit"
@@ -140,18 +209,29 @@ def run_agent(
         messages.append(Message("assistant", turn.text, tool_calls=calls if native else ()))
         if not calls:
             result.steps += 1
-            messages.append(Message("user", NO_CALL))
+            messages.append(Message("user", TRUNCATED if kind is TurnKind.TRUNCATED else NO_CALL))
+            why = watch.turn(kind)
+            if why:
+                stuck(why)
             continue
-        for call in calls:
+        watch.turn(kind)
+        unanswered = list(calls)
+        for index, call in enumerate(calls):
             error = validate(call)
             if call.name == "submit" and error is None:
-                result.stop = "submitted"
-                transcript.event("submit", turn=result.turns, call_id=call.id)
-                break
+                unanswered.remove(call)
+                if index == 0:
+                    result.stop = "submitted"
+                    transcript.event("submit", turn=result.turns, call_id=call.id)
+                    break
+                transcript.event("submit_not_honoured", turn=result.turns, call_id=call.id)
+                reply(messages, native, call, LATE_SUBMIT)
+                continue
+            unanswered.remove(call)
             result.steps += 1
             result.tool_calls += 1
             if error is not None:
-                outcome = ToolResult(Outcome.INVALID, f"error: {error}")
+                outcome = ToolResult(Outcome.INVALID, f"error: {error}\n{BAD_CALL}")
             else:
                 remaining = max(deadline() - time.monotonic(), 0.01)
                 try:
@@ -178,10 +258,16 @@ def run_agent(
                 output_bytes=outcome.output_bytes,
                 output=outcome.output,
             )
-            if native:
-                messages.append(Message("tool", outcome.output, tool_call_id=call.id))
-            else:
-                messages.append(Message("user", f"Result of `{call.name}`:\n{outcome.output}"))
+            reply(messages, native, call, outcome.output)
+            why = watch.call(call, outcome)
+            if why:
+                stuck(why)
+            if outcome.outcome is not Outcome.OK:
+                break  # the turn's later calls may depend on this one
+        if result.stop != "submitted":
+            for call in unanswered:
+                transcript.event("not_run", turn=result.turns, call_id=call.id, tool=call.name)
+                reply(messages, native, call, NOT_RUN)
     result.turn_kinds = dict(kinds)
     result.seconds = time.monotonic() - start
     return result

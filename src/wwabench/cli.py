@@ -55,7 +55,14 @@ Unisolated = Annotated[
         help="Run agent commands directly on this machine, without a sandbox (unsafe).",
     ),
 ]
-SuiteOpt = Annotated[Path, typer.Option("--suite", help="Directory of task directories.")]
+SuiteOpt = Annotated[
+    Path,
+    typer.Option(
+        "--suite",
+        help="`core` (the 12 rounds), `ladder` (core plus easy and hard rounds) or a "
+        "directory of task directories.",
+    ),
+]
 TaskOpt = Annotated[
     list[str] | None, typer.Option("--task", "-t", help="Only this task (repeatable).")
 ]
@@ -220,13 +227,14 @@ def _print_run(store: Store, run_id: str) -> Summary:
 def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
     """List the rounds of the suite."""
     table = Table(title=f"wwabench suite ({suite})")
-    for col in ("id", "category", "title", "ref steps", "checks", "max steps"):
+    for col in ("id", "category", "level", "title", "ref steps", "checks", "max steps"):
         table.add_column(col, no_wrap=col != "title")
     found, broken = _scan(suite)
     for t in found:
         table.add_row(
             t.id,
             t.category,
+            t.level,
             t.title,
             str(t.reference_steps),
             str(len(t.checks)),

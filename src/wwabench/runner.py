@@ -31,7 +31,7 @@ from wwabench.sandbox import (
     SandboxUnavailable,
 )
 from wwabench.scoring import Conduct, correctness, efficiency, round_score
-from wwabench.tasks import SUITE_DIR, Task, TaskError, Variant
+from wwabench.tasks import TASK_ROOTS, Task, TaskError, Variant
 from wwabench.transcript import Listener, Transcript
 
 SETUP_SECONDS = 60.0
@@ -122,7 +122,7 @@ def run_episode(
     try:
         variant = task.variant(seed)
         transcript.event("instruction", text=variant.instruction, params=dict(variant.params))
-        sandbox = factory.create(SandboxSpec(hidden=(SUITE_DIR, task.path)))
+        sandbox = factory.create(SandboxSpec(hidden=(*TASK_ROOTS, task.path)))
         try:
             prepare_workspace(sandbox, variant)
             model = provider.session(variant)

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SUITE_DIR = Path(__file__).parent / "suite"
+SUITE_DIR = Path(__file__).parent / "suite"  # the core suite: 12 rounds, all medium
+LADDER_DIR = Path(__file__).parent / "ladder"  # the ladder's easy and hard rounds
+# Names `--suite` takes besides a directory: the ladder is the core suite and its own.
+NAMED_SUITES = {"core": (SUITE_DIR,), "ladder": (SUITE_DIR, LADDER_DIR)}
+TASK_ROOTS = (SUITE_DIR, LADDER_DIR)  # never visible to an agent
 CATEGORIES = ("multi-file-edit", "git", "shell", "scripting", "recovery")
 LEVELS = ("easy", "medium", "hard")  # the core suite's rounds are all medium
 TOOL_NAMES = ("bash", "read_file", "write_file", "edit_file")
@@ -321,14 +325,28 @@ class SuiteError(TaskError):
         self.path, self.field, self.broken = root, "", broken
 
 
+def suite_roots(suite: Path) -> tuple[Path, ...]:
+    """The directories a suite is made of: a named suite (`core`, `ladder`) unless a
+    directory of that name exists here, else the directory itself."""
+    if not suite.exists() and str(suite) in NAMED_SUITES:
+        return NAMED_SUITES[str(suite)]
+    return (suite,)
+
+
 def scan_suite(root: Path = SUITE_DIR) -> tuple[list[Task], list[TaskError]]:
     """Every task of the suite that loads, and every one that does not (each task loads
     all or nothing: one broken file does not hide the others)."""
-    if not root.is_dir():
-        raise TaskError(root, "", "is not a directory")
-    dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    dirs: list[Path] = []
+    for top in suite_roots(root):
+        if not top.is_dir():
+            raise TaskError(top, "", "is not a directory")
+        dirs += sorted(p for p in top.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if not dirs:
         raise TaskError(root, "", "holds no task directories")
+    names = [d.name for d in dirs]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise TaskError(root, "", f"has tasks of the same id in two places: {twice}")
     tasks, broken = [], []
     for d in dirs:
         try:
