@@ -510,6 +510,42 @@ def doctor(
 
 
 @app.command()
+def sensitivity(
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds per task.")] = 1,
+    jobs: JobsOpt = 2,
+    task: TaskOpt = None,
+    suite: SuiteOpt = SUITE_DIR,
+    markdown: Annotated[bool, typer.Option(help="Print the table as Markdown.")] = False,
+) -> None:
+    """Prove the score moves with the work: the oracle made worse step by step, per round."""
+    from wwabench.sensitivity import LADDER, measure
+
+    selected = _load(suite, task)
+    result = measure(selected, _factory(False), seeds, jobs)
+    header = ["round", "level", *LADDER]
+    rows = [[t.id, t.level, *(f"{result.scores[a][t.id]:.1f}" for a in LADDER)] for t in selected]
+    rows.append(["mean", "", *(f"{result.mean(a):.1f}" for a in LADDER)])
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * 2 + "---:|" * len(LADDER))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        table = Table(title=f"sensitivity ladder, {seeds} seed(s) per round")
+        for col in header:
+            table.add_column(col, justify="left" if col in ("round", "level") else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    problems = result.violations()
+    for p in problems:
+        console.print(f"[red]FAIL[/] {escape(p)}", soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+    console.print("[green]the score falls with the work on every round[/]")
+
+
+@app.command()
 def validate(
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per task.")] = 3,
     jobs: JobsOpt = 2,

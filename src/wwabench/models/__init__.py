@@ -128,11 +128,19 @@ def resolve(
     `environ` it reads none at all. The command line passes the user's environment; a
     service worker never passes its own (wwabench/credentials.py).
     """
-    from wwabench.models.builtin import NullProvider, OracleProvider, ScriptedProvider
+    from wwabench.models.builtin import (
+        DEGRADATIONS,
+        DegradedOracle,
+        NullProvider,
+        OracleProvider,
+        ScriptedProvider,
+    )
 
     params = params or ModelParams()
     if spec == "oracle":
         return OracleProvider()
+    if spec in DEGRADATIONS:
+        return DegradedOracle(spec)
     if spec == "null":
         return NullProvider()
     if spec.startswith("scripted:"):

@@ -2,6 +2,11 @@
 
 - `oracle` replays each task's reference solution, one call per turn, then submits.
 - `null` submits at once.
+- `oracle-wrong`, `oracle-extra`, `oracle-last`, `oracle-half`: the reference solution
+  made worse in one known way each (one failing command added; as many harmless extra
+  steps as it is allowed; its last step missing; only its first half). With `null`
+  they form the sensitivity ladder (wwabench/sensitivity.py): their scores must fall in
+  that order on every round, or the score does not measure the work.
 - `scripted:<file>` replays a file of turns (JSON list, JSON lines, or TOML with
   `[[step]]` like a solution.toml) and then submits: for tests and for reproducing a
   transcript. A turn is `{"tool": name, "args": {...}}`, `{"calls": [...]}` for
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -55,7 +60,39 @@ class OracleProvider:
     params: ModelParams = field(default_factory=ModelParams)
 
     def session(self, variant: Variant) -> Replay:
-        return Replay([{"tool": s.tool, "args": dict(s.args)} for s in variant.solution])
+        return Replay(_reference(variant))
+
+
+def _reference(variant: Variant) -> list[dict[str, Any]]:
+    return [{"tool": s.tool, "args": dict(s.args)} for s in variant.solution]
+
+
+def _one_wrong(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"tool": "bash", "args": {"command": "cat ./no-such-file"}}, *steps]
+
+
+def _extra(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Twice the steps the efficiency rule allows for free (the reference's plus 2).
+    return steps + [{"tool": "bash", "args": {"command": "true"}}] * (len(steps) + 2)
+
+
+DEGRADATIONS: dict[str, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]] = {
+    "oracle-wrong": _one_wrong,
+    "oracle-extra": _extra,
+    "oracle-last": lambda steps: steps[:-1],
+    "oracle-half": lambda steps: steps[: len(steps) // 2],
+}
+
+
+@dataclass
+class DegradedOracle:
+    """The reference solution made worse in one known way (DEGRADATIONS)."""
+
+    spec: str
+    params: ModelParams = field(default_factory=ModelParams)
+
+    def session(self, variant: Variant) -> Replay:
+        return Replay(DEGRADATIONS[self.spec](_reference(variant)))
 
 
 @dataclass
