@@ -638,6 +638,39 @@ def leaderboard(
 
 
 @app.command()
+def items(
+    suite_version_: Annotated[
+        str | None, typer.Option("--suite-version", help="Only runs on this suite version.")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Per round: each model's mean score and solve rate, difficulty, discrimination."""
+    from wwabench.items import is_reference_agent, item_stats
+
+    rows = [s for s in board(_store(db), suite_version_) if not is_reference_agent(s.model)]
+    stats = item_stats(rows)
+    if not stats:
+        raise _fail("no finished runs of models in the store yet: try `wwabench run`")
+    table = Table(title="rounds: mean score (solve rate) per model")
+    for col in ("round", *(f"{i}. {s.name}" for i, s in enumerate(rows, 1))):
+        table.add_column(col, justify="left" if col == "round" else "right")
+    for col in ("difficulty", "discrimination", "flag"):
+        table.add_column(col, justify="left" if col == "flag" else "right")
+    for it in stats:
+        cells = [
+            f"{c.score:.1f} ({100 * c.solve_rate:.0f}%)" if (c := it.by_model.get(s.model)) else "-"
+            for s in rows
+        ]
+        disc = f"{it.discrimination:.2f}" if it.discrimination is not None else "n/a"
+        table.add_row(it.task, *cells, f"{it.difficulty:.2f}", disc, it.flag)
+    console.print(table)
+    console.print(
+        "Difficulty: 1 - mean solve rate. Discrimination: correlation across models between "
+        "the round's score and the other rounds' (n/a below 3 models). docs/methodology.md."
+    )
+
+
+@app.command()
 def compare(
     a: Annotated[str, typer.Argument(help="Run A (id, prefix or a model spec).")],
     b: Annotated[str, typer.Argument(help="Run B.")],

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from wwabench import __version__, views
 from wwabench.agent import FAILED_TURNS
+from wwabench.items import is_reference_agent, item_stats
 from wwabench.results import Summary
 from wwabench.stats import Estimate
 from wwabench.store import FINISHED, RunRow
@@ -313,7 +314,20 @@ def _board_context(rows: Sequence[Summary], link: Links, title: str) -> dict[str
         "chart": {"left": BAR_LEFT, "width": BAR_WIDTH, "row": BAR_ROW},
         "scatter": {"left": SCATTER_LEFT, "top": SCATTER_TOP, "size": SCATTER_SIZE},
         "suite_versions": sorted({s.suite_version for s in rows}),
+        "items": item_stats(rows),
+        "item_models": [
+            ItemColumn(rank, s.model, s.name)
+            for rank, s in enumerate(rows, 1)
+            if not is_reference_agent(s.model)
+        ],
     }
+
+
+@dataclass(frozen=True)
+class ItemColumn:
+    rank: int
+    model: str
+    name: str
 
 
 def leaderboard(rows: Sequence[Summary], link: Links, title: str = "wwabench leaderboard") -> str:
