@@ -39,3 +39,29 @@ def test_openai_provider_against_a_real_llama_server(
 def test_in_process_gguf_model(small_model: Path, tiny_task: Task, tmp_path: Path) -> None:
     params = ModelParams(max_tokens=96)
     check_episode(tiny_task, f"gguf:{small_model}", params, tmp_path)
+
+
+def test_constrained_mode_holds_every_reply_to_a_call(
+    small_model: Path, tiny_task: Task, tmp_path: Path
+) -> None:
+    """A grammar from the calls' schema: SmolLM2 writes only well-formed calls (in its
+    free text mode most of its turns are prose), and the run stays off the main board."""
+    from typer.testing import CliRunner
+
+    from wwabench.cli import app
+    from wwabench.results import board
+    from wwabench.store import Store
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    args = ["run", "--model", f"gguf:{small_model}", "--tool-mode", "constrained",
+            "--max-tokens", "96", "--suite", str(tiny_task.path.parent), "--db", url,
+            "--out", str(tmp_path / "runs")]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    store = Store(url)
+    (run,) = store.runs()
+    (ep,) = run.episodes
+    assert ep.turn_kinds and not {"malformed", "no_call", "truncated"} & set(ep.turn_kinds)
+    assert board(store) == [] and [s.model for s in board(store, constrained=True)] == [
+        f"gguf:{small_model}"
+    ]

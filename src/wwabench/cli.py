@@ -246,6 +246,10 @@ def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
         raise typer.Exit(2)
 
 
+TOOL_MODES = ("native", "text", "constrained")
+GRAMMAR_ENGINES = ("local/", "gguf:", "llamacpp/")  # llama.cpp, in process or its server
+
+
 @app.command()
 def run(
     model: Annotated[str, typer.Option("--model", "-m", help=SPEC_HELP)] = DEFAULT_MODEL,
@@ -260,7 +264,12 @@ def run(
         str | None, typer.Option(help="Address of an OpenAI-compatible server.")
     ] = None,
     tool_mode: Annotated[
-        str, typer.Option(help="native: the provider's tool API; text: tools in the prompt.")
+        str,
+        typer.Option(
+            help="native: the provider's tool API; text: tools in the prompt; constrained: "
+            "as text, the reply held to a call's schema by a grammar (local engines; "
+            "recorded apart from the main board)."
+        ),
     ] = "native",
     tool_choice: Annotated[str, typer.Option(help="auto or required (native mode).")] = "auto",
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
@@ -283,8 +292,13 @@ def run(
     db: DbOpt = None,
 ) -> None:
     """Run a model through the suite; results go to the store, transcripts to --out."""
-    if tool_mode not in ("native", "text") or tool_choice not in ("auto", "required"):
-        raise _fail("--tool-mode is native or text; --tool-choice is auto or required")
+    if tool_mode not in TOOL_MODES or tool_choice not in ("auto", "required"):
+        raise _fail("--tool-mode is native, text or constrained; --tool-choice is auto or required")
+    if tool_mode == "constrained" and not model.startswith(GRAMMAR_ENGINES):
+        raise _fail(
+            "--tool-mode constrained needs an engine that takes a grammar: "
+            + ", ".join(f"{p}..." for p in GRAMMAR_ENGINES)
+        )
     params = ModelParams(
         temperature=temperature,
         max_tokens=max_tokens,
@@ -623,10 +637,13 @@ def leaderboard(
     suite_version_: Annotated[
         str | None, typer.Option("--suite-version", help="Only runs on this suite version.")
     ] = None,
+    constrained: Annotated[
+        bool, typer.Option(help="The board of runs made with --tool-mode constrained.")
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Rank the latest finished run of each model, with 95% intervals."""
-    rows = board(_store(db), suite_version_)
+    rows = board(_store(db), suite_version_, constrained)
     if not rows:
         raise _fail("no finished runs in the store yet: try `wwabench run`")
     console.print(views.board_table(rows))

@@ -209,21 +209,29 @@ def summarize(run: RunRow) -> Summary:
     )
 
 
-def board(store: Store, suite_version: str | None = None) -> list[Summary]:
+def board(
+    store: Store, suite_version: str | None = None, constrained: bool = False
+) -> list[Summary]:
     """The latest finished run of each model (on one suite version if given), best first."""
     runs = store.runs(status="done")
-    return board_of([r for r in runs if suite_version in (None, r.suite_version)])
+    return board_of([r for r in runs if suite_version in (None, r.suite_version)], constrained)
 
 
-def board_of(done: Sequence[RunRow]) -> list[Summary]:
+def is_constrained(run: RunRow) -> bool:
+    return bool(run.params.get("tool_mode") == "constrained")
+
+
+def board_of(done: Sequence[RunRow], constrained: bool = False) -> list[Summary]:
     """Of finished runs (oldest first), each model's latest that scored anything, ranked.
 
     A run whose every episode was an infrastructure error (a bad key, an outage) has no
-    score; it neither joins the board nor hides the model's previous result.
+    score; it neither joins the board nor hides the model's previous result. Runs whose
+    calls a grammar held to the schema (`--tool-mode constrained`) form a board of their
+    own: they measure the work without the format, which the main board must not mix in.
     """
     latest: dict[str, RunRow] = {}
     for run in done:
-        if scored(run):
+        if scored(run) and is_constrained(run) == constrained:
             latest[run.model.spec] = run
     return sorted((summarize(r) for r in latest.values()), key=lambda s: -s.score.mean)
 

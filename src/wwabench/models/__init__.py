@@ -50,8 +50,10 @@ class ModelParams:
     max_tokens: int = 1024
     seed: int = 0
     # native: tools through the provider's tool API; text: tools described in the
-    # prompt and calls parsed from the reply (as BFCL's "FC" and "Prompt" modes).
-    tool_mode: Literal["native", "text"] = "native"
+    # prompt and calls parsed from the reply (as BFCL's "FC" and "Prompt" modes);
+    # constrained: as text, with the reply held to a call's JSON schema by the engine's
+    # grammar (local engines only; recorded apart, never on the main board).
+    tool_mode: Literal["native", "text", "constrained"] = "native"
     tool_choice: Literal["auto", "required"] = "auto"
     base_url: str | None = None
     family: str | None = None  # the tool-call text format to try first

@@ -28,9 +28,39 @@ You will get the result back as the next message. Call `submit` when the task is
 """
 
 
-def text_mode_system(system: str, tools: list[dict[str, Any]]) -> str:
+CONSTRAINED_MODE_TOOLS = """
+# Tools
+
+You have these tools, described as JSON schemas:
+
+{schemas}
+
+Reply with exactly one call, as a JSON object and nothing else:
+
+{{"name": "bash", "arguments": {{"command": "ls -la"}}}}
+
+You will get the result back as the next message. Call `submit` when the task is done.
+"""
+
+
+def text_mode_system(system: str, tools: list[dict[str, Any]], constrained: bool = False) -> str:
     schemas = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
-    return system.rstrip() + "\n" + TEXT_MODE_TOOLS.format(schemas=schemas)
+    form = CONSTRAINED_MODE_TOOLS if constrained else TEXT_MODE_TOOLS
+    return system.rstrip() + "\n" + form.format(schemas=schemas)
+
+
+def call_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON schema of one call to one of `tools`: what a constrained reply must be."""
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"name": {"const": t["name"]}, "arguments": t["parameters"]},
+                "required": ["name", "arguments"],
+            }
+            for t in tools
+        ]
+    }
 
 
 def openai_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,7 +12,13 @@ import openai
 
 from wwabench.models import ContextExhausted, Message, ModelParams, ModelUnavailable, Turn
 from wwabench.models.api import ApiProvider
-from wwabench.models.chat import openai_messages, openai_tools, text_mode_system, turn_from_openai
+from wwabench.models.chat import (
+    call_schema,
+    openai_messages,
+    openai_tools,
+    text_mode_system,
+    turn_from_openai,
+)
 from wwabench.models.faults import (
     Classified,
     Fault,
@@ -47,6 +53,10 @@ def request(
     }
     if params.tool_mode == "text":
         msgs[0] = Message("system", text_mode_system(msgs[0].content, tools))
+    elif params.tool_mode == "constrained":
+        msgs[0] = Message("system", text_mode_system(msgs[0].content, tools, constrained=True))
+        # llama.cpp (in process and its server) turns a schema into a grammar.
+        kwargs["response_format"] = {"type": "json_object", "schema": call_schema(tools)}
     else:
         kwargs["tools"] = openai_tools(tools)
         kwargs["tool_choice"] = params.tool_choice
