@@ -59,6 +59,11 @@ def test_the_same_failing_call_three_times_ends_the_round_as_stuck(tmp_path: Pat
     assert [e["event"] for e in events].count("stuck") == 1
 
 
+def test_the_same_successful_call_three_times_is_stuck_too(tmp_path: Path) -> None:
+    result, _ = run(Recording([bash("ls -la")] * 10), tmp_path)
+    assert result.stop == "stuck" and result.turns == 3 and result.wrong_commands == 0
+
+
 def test_different_failures_or_a_success_between_are_not_stuck(tmp_path: Path) -> None:
     turns = [bash("ls /a"), bash("ls /b"), bash("ls /a"), bash("true"), bash("ls /a")] * 2
     result, _ = run(Recording(turns), tmp_path)

@@ -38,7 +38,7 @@ def run(model: Replay, limits: TaskLimits, tmp_path: Path) -> tuple[str, float]:
 
 
 def test_slow_generation_does_not_use_up_the_wall_limit(tmp_path: Path) -> None:
-    turns = [{"tool": "bash", "args": {"command": "true"}}] * 4
+    turns = [{"tool": "bash", "args": {"command": f"true {i}"}} for i in range(4)]
     stop, seconds = run(SlowModel(turns, 0.4), TaskLimits(wall_seconds=1.0), tmp_path)
     assert stop == "submitted" and seconds >= 2.0  # 5 turns x 0.4 s of thinking
 

@@ -27,7 +27,8 @@ def store(tmp_path: object) -> Store:
     for i, (model, scores) in enumerate(SCORES.items()):
         run = f"run-{i}"
         meta = RunMeta(id=run, model=model, suite_version="v", harness_version="t",
-                       params={}, seeds=[0], tasks=list(scores), sandbox="bwrap", host={})  # fmt: skip
+                       params={}, seeds=[0], tasks=list(scores), sandbox="bwrap",
+                       host={})  # fmt: skip
         s.create_run(meta, dict.fromkeys(scores, "shell"))
         for task, score in scores.items():
             assert s.record(run, _result(task, score), "")

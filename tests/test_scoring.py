@@ -63,7 +63,7 @@ def test_wrong_commands_lower_efficiency(run_script: Any, tiny_task: Task) -> No
 
 
 def test_extra_steps_lower_efficiency(run_script: Any, tiny_task: Task) -> None:
-    ep = run_script(tiny_task, [bash("true")] * 5 + [answer(tiny_task)])
+    ep = run_script(tiny_task, [bash(f"true {i}") for i in range(5)] + [answer(tiny_task)])
     assert ep.agent.steps == 6
     assert ep.efficiency == pytest.approx((1 + SLACK_STEPS) / 6)
 

@@ -5,8 +5,8 @@ back to the model. Calls made through a provider's tool API are used as they are
 otherwise the reply's text is parsed for calls written as text. Every turn is
 classified for the protocol-adherence figures. The loop stops on `submit`, at the
 step limit or at the round's wall-time limit, or when the agent is stuck (the same
-failing call with the same result three times in a row, or two turns in a row that run
-to the token cap without a call); commands never get more time than the round has
+call with the same result three times in a row, or two turns in a row that run to the
+token cap without a call); commands never get more time than the round has
 left. A turn's calls run in order until one fails: the rest are not run, and a
 `submit` after other calls of the same turn is not honoured, since the agent has not
 seen what they did.
@@ -51,7 +51,7 @@ LATE_SUBMIT = (
     "`submit` was not honoured: it came after other calls of the same turn, whose results "
     "you had not seen. Check them, then call `submit` on its own."
 )
-STUCK_REPEATS = 3  # the same failing call with the same result, in a row
+STUCK_REPEATS = 3  # the same call with the same result, in a row
 STUCK_TRUNCATED = 2  # turns that ran to the token cap without a call, in a row
 
 
@@ -123,14 +123,13 @@ class StuckWatch:
         return None
 
     def call(self, call: ToolCall, outcome: ToolResult) -> str | None:
-        if outcome.outcome is Outcome.OK:
-            self._last, self._repeats = None, 0
-            return None
+        # Succeeding or not: a call that gives the same result a third time in a row
+        # tells the agent nothing new (seen: a 0.5B model ran `ls -la` 20 times).
         key = (call.name, json.dumps(call.arguments, sort_keys=True), outcome.output)
         self._repeats = self._repeats + 1 if key == self._last else 1
         self._last = key
         if self._repeats >= STUCK_REPEATS:
-            return f"the same failing `{call.name}` call gave the same result {self._repeats} times"
+            return f"the same `{call.name}` call gave the same result {self._repeats} times"
         return None
 
 

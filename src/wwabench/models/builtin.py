@@ -72,8 +72,10 @@ def _one_wrong(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _extra(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # Twice the steps the efficiency rule allows for free (the reference's plus 2).
-    return steps + [{"tool": "bash", "args": {"command": "true"}}] * (len(steps) + 2)
+    # Twice the steps the efficiency rule allows for free (the reference's plus 2), each
+    # a different command: three identical ones in a row would end the round as stuck.
+    extra = [{"tool": "bash", "args": {"command": f"echo step {i}"}} for i in range(len(steps) + 2)]
+    return steps + extra
 
 
 DEGRADATIONS: dict[str, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]] = {
