@@ -43,6 +43,8 @@ def test_run_writes_results_and_transcripts(tmp_path: Path) -> None:
         "episodes": 2,
         "df": 0,
     }
+    assert data["stops"] == {"submitted": 2}
+    assert "rounds ended: submitted 2" in result.output
     assert len(data["suite_version"]) == 16 and data["harness_version"]
     assert data["sandbox"] == "bwrap" and data["host"]["cpus"]
     ep = data["episodes"][0]

@@ -68,6 +68,8 @@ class Summary:
     model_seconds: float
     cost: float | None
     tasks: list[TaskLine] = field(default_factory=list)
+    # How the scored episodes ended: submitted, stuck, step_limit, wall_limit, ...
+    stops: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ def summarize(run: RunRow) -> Summary:
         model_seconds=sum(e.model_seconds for e in ok),
         cost=cost,
         tasks=lines,
+        stops=dict(Counter(e.stop for e in ok).most_common()),
     )
 
 
@@ -322,6 +325,7 @@ def export(run: RunRow, s: Summary) -> dict[str, Any]:
         else None,
         "categories": {c: round(v, 3) for c, v in s.categories.items()},
         "protocol": asdict(s.protocol),
+        "stops": s.stops,
         "failed_calls": s.failed_calls,
         "wrong_commands": s.wrong_commands,
         "tokens": {"input": s.input_tokens, "output": s.output_tokens},

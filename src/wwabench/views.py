@@ -76,6 +76,7 @@ def details(s: Summary) -> list[str]:
         f"protocol: {s.protocol.turns} turns, "
         + ", ".join(f"{k} {v:.0%}" for k, v in s.protocol.kinds.items())
         + f"; episodes without a failed turn {s.protocol.clean_episodes:.0%}",
+        "rounds ended: " + ", ".join(f"{stop or 'unknown'} {n}" for stop, n in s.stops.items()),
         f"failed calls {s.failed_calls}, wrong commands {s.wrong_commands}, "
         f"tokens {s.input_tokens} in / {s.output_tokens} out, wall {s.seconds:.1f} s"
         + (f", cost ${s.cost:.4f}" if s.cost is not None else ""),
