@@ -28,6 +28,7 @@ import random
 import shutil
 import signal
 import stat
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -208,6 +209,13 @@ def system_binaries() -> dict[str, Path]:
         if where is None:
             raise SandboxError(f"{name} is missing from /usr/bin; the sandbox needs it")
         found[name] = Path(os.path.realpath(where))
+    probe = [str(found[PYTHON]), "-I", "-S", "-c", "import sys; print(sys.version_info >= (3, 10))"]
+    said = subprocess.run(probe, capture_output=True, text=True, timeout=30).stdout.strip()
+    if said != "True":
+        raise SandboxError(
+            f"the sandbox's supervisor runs on {found[PYTHON]}, which must be Python 3.10 or "
+            "later (install python3 from the distribution)"
+        )
     return found
 
 
