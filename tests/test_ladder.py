@@ -22,9 +22,7 @@ def test_every_category_at_every_level() -> None:
             assert grid[category, level] >= 2, (category, level)
     assert len(core) + len(tasks) >= 36
     # The named suite is the same pool.
-    assert {t.id for t in load_suite(type(LADDER_DIR)("ladder"))} == {
-        t.id for t in [*core, *tasks]
-    }
+    assert {t.id for t in load_suite(type(LADDER_DIR)("ladder"))} == {t.id for t in [*core, *tasks]}
 
 
 @pytest.mark.timeout(600)

@@ -662,9 +662,10 @@ def items(
     db: DbOpt = None,
 ) -> None:
     """Per round: each model's mean score and solve rate, difficulty, discrimination."""
-    from wwabench.items import is_reference_agent, item_stats
+    from wwabench.items import item_stats
+    from wwabench.models.builtin import is_builtin
 
-    rows = [s for s in board(_store(db), suite_version_) if not is_reference_agent(s.model)]
+    rows = [s for s in board(_store(db), suite_version_) if not is_builtin(s.model)]
     stats = item_stats(rows)
     if not stats:
         raise _fail("no finished runs of models in the store yet: try `wwabench run`")

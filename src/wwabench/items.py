@@ -27,14 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
 
+from wwabench.models.builtin import is_builtin
 from wwabench.results import Summary
 
 NOBODY = "no model solves it"
 EVERYONE = "every model solves it"
-
-
-def is_reference_agent(spec: str) -> bool:
-    return spec in ("oracle", "null") or spec.startswith(("oracle-", "scripted:"))
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
 def item_stats(rows: Sequence[Summary]) -> list[ItemStat]:
     """One entry per round that the models on the board ran, in round order."""
-    models = [s for s in rows if not is_reference_agent(s.model)]
+    models = [s for s in rows if not is_builtin(s.model)]
     cells: dict[str, dict[str, ModelOnItem]] = {}
     categories: dict[str, str] = {}
     for s in models:

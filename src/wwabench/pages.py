@@ -22,7 +22,8 @@ from markupsafe import Markup
 
 from wwabench import __version__, views
 from wwabench.agent import FAILED_TURNS
-from wwabench.items import is_reference_agent, item_stats
+from wwabench.items import item_stats
+from wwabench.models.builtin import is_builtin
 from wwabench.results import Summary
 from wwabench.stats import Estimate
 from wwabench.store import FINISHED, RunRow
@@ -318,7 +319,7 @@ def _board_context(rows: Sequence[Summary], link: Links, title: str) -> dict[str
         "item_models": [
             ItemColumn(rank, s.model, s.name)
             for rank, s in enumerate(rows, 1)
-            if not is_reference_agent(s.model)
+            if not is_builtin(s.model)
         ],
     }
 

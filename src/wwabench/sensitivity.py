@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wwabench.models import resolve
+from wwabench.models.builtin import DEGRADATIONS
 from wwabench.runner import run_suite
 from wwabench.sandbox import SandboxFactory
 from wwabench.tasks import Task
 
-LADDER = ("oracle", "oracle-wrong", "oracle-extra", "oracle-last", "oracle-half", "null")
+LADDER = ("oracle", *DEGRADATIONS, "null")  # best to worst
 TOLERANCE = 1e-9
 
 

@@ -86,6 +86,11 @@ DEGRADATIONS: dict[str, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]] 
 }
 
 
+def is_builtin(spec: str) -> bool:
+    """The reference agents: not models, so never counted among them (item statistics)."""
+    return spec in ("oracle", "null", *DEGRADATIONS) or spec.startswith("scripted:")
+
+
 @dataclass
 class DegradedOracle:
     """The reference solution made worse in one known way (DEGRADATIONS)."""

@@ -39,11 +39,21 @@ import select
 import struct
 import sys
 
-HEADER = struct.Struct("<cB2xIq")
-PRIVATE = 1
+HEADER = struct.Struct("<cB2xIq")  # the harness (supervisor.py) imports these two
+PRIVATE = 1  # flag: the command gets the private directory as descriptor 3
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 ARG_BYTES = 100_000  # a longer command goes through a memfd (one argv string max 128 KiB)
 KILL_ROUNDS = 50
+
+
+def memfd_holding(data: bytes) -> int:
+    """An anonymous file holding `data`, read from its start (a command's stdin or script)."""
+    fd = os.memfd_create("wwabench", os.MFD_CLOEXEC)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 def recv_exact(sock: socket.socket, n: int) -> bytes:
@@ -148,11 +158,7 @@ class Supervisor:
             actions.append((os.POSIX_SPAWN_DUP2, self.private, 3))
         script: int | None = None
         if len(command) > ARG_BYTES:
-            script = os.memfd_create("command", os.MFD_CLOEXEC)
-            view = memoryview(command)
-            while view:
-                view = view[os.write(script, view) :]
-            os.lseek(script, 0, os.SEEK_SET)
+            script = memfd_holding(command)
             actions.append((os.POSIX_SPAWN_DUP2, script, 9))  # 3 is the private directory
             # Expansions come before redirections: the script is read, then fd 9 closed.
             command = b'eval "$(cat <&9)" 9<&-'

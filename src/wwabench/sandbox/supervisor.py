@@ -19,7 +19,6 @@ import os
 import selectors
 import signal
 import socket
-import struct
 import subprocess
 import threading
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Self
 
 from wwabench.sandbox import ExecResult, Limits, SandboxError
+from wwabench.sandbox.inside import HEADER, PRIVATE, memfd_holding
 
 # After a command exits, background processes may still hold its output pipes open;
 # we read what they wrote within this grace period and then let go.
@@ -41,10 +41,6 @@ KILLED = 128 + signal.SIGKILL
 @functools.cache
 def inside_source() -> str:
     return Path(__file__).with_name("inside.py").read_text()
-
-
-HEADER = struct.Struct("<cB2xIq")  # kind, flags, command id, number (inside.py)
-PRIVATE = 1  # flag: the command gets the private directory as descriptor 3
 
 
 def _header(kind: bytes, cid: int, number: int, flags: int = 0) -> bytes:
@@ -207,7 +203,7 @@ class Supervisor:
             os.set_blocking(fd, True)  # the command's ends behave like ordinary pipes
         given = [out_w, err_w]
         if stdin is not None:
-            given.append(_memfd(stdin))
+            given.append(memfd_holding(stdin))
         start = time.monotonic()
         limit = max_output if max_output is not None else self.limits.output_bytes
         captures = {out_r: _Capture(limit), err_r: _Capture(limit)}
@@ -375,16 +371,6 @@ class SupervisedSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _memfd(data: bytes) -> int:
-    """An anonymous file holding `data`, read from its start (a command's stdin)."""
-    fd = os.memfd_create("stdin", os.MFD_CLOEXEC)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
 
 
 def children(pid: int) -> list[int]:
