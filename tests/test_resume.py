@@ -73,3 +73,69 @@ def test_sigkill_midway_then_resume(tmp_path: Path, results_db: str) -> None:
         assert events.count("episode_start") == 1 and events[-1] == "episode_end"
         assert len(e.checks) == 2
     assert f"1 rounds x {TRIALS} trials = {TRIALS} episodes" in resumed.stdout
+
+
+def test_extend_adds_trials_with_new_seeds_and_keeps_the_old(
+    tmp_path: Path, results_db: str
+) -> None:
+    out = tmp_path / "runs"
+    suite = ["--suite", str(FIXTURES / "suite"), "--out", str(out)]
+    first = subprocess.run(
+        wwabench("run", "--model", "oracle", "--trials", "2", "--seed", "5", *suite),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    store = Store(results_db)
+    (run,) = store.runs()
+    before = {(e.task, e.seed): e.finished for e in store.run(run.id).episodes}
+    assert sorted(s for _, s in before) == [5, 6]
+
+    more = subprocess.run(
+        wwabench("extend", run.id[:10], "--trials", "2", *suite),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert more.returncode == 0, more.stdout + more.stderr
+    assert "seeds 7-8" in more.stdout
+    after = store.run(run.id)
+    assert after.status == "done" and after.seeds == [5, 6, 7, 8]
+    assert [(e.seed, e.trial) for e in after.episodes] == [(5, 0), (6, 1), (7, 2), (8, 3)]
+    assert all(e.status == "ok" and e.score == 100.0 for e in after.episodes)
+    for e in after.episodes:
+        if (e.task, e.seed) in before:
+            assert e.finished == before[(e.task, e.seed)]  # not run again
+    assert len(store.runs()) == 1  # the same run, not a new one
+
+
+def test_extend_refuses_a_changed_suite_and_changes_nothing(
+    tmp_path: Path, results_db: str
+) -> None:
+    import shutil
+
+    suite_dir = tmp_path / "suite"
+    shutil.copytree(FIXTURES / "suite", suite_dir)
+    out = tmp_path / "runs"
+    first = subprocess.run(
+        wwabench("run", "--model", "oracle", "--suite", str(suite_dir), "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    (task_toml,) = suite_dir.glob("*/task.toml")
+    task_toml.write_text(task_toml.read_text() + "\n# edited\n")
+    store = Store(results_db)
+    (run,) = store.runs()
+    more = subprocess.run(
+        wwabench("extend", run.id, "--suite", str(suite_dir), "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert more.returncode != 0
+    assert "the suite changed" in more.stdout + more.stderr
+    again = store.run(run.id)
+    assert again.seeds == [0] and len(again.episodes) == 1 and again.status == "done"

@@ -36,7 +36,7 @@ from wwabench.report import markdown_board, write_report
 from wwabench.results import Summary, board, compare_runs, export, summarize
 from wwabench.runner import Episode, host_facts, new_run_id, run_suite
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
-from wwabench.store import EpisodeResult, RunMeta, RunRow, Store, StoreError, default_url
+from wwabench.store import DONE, EpisodeResult, RunMeta, RunRow, Store, StoreError, default_url
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
 
 DEFAULT_MODEL = "local/qwen2.5-coder-0.5b"
@@ -350,14 +350,53 @@ def resume(
     """Finish an interrupted run: episodes with a result are kept, the rest are run."""
     store = _store(db)
     row = _find(store, run_id)
-    if row.status == "done":
+    if row.status == DONE:
         raise _fail(f"run {row.id} is already complete")
+    _continue(store, row, _check_suite(suite, row), jobs, out, unisolated)
+
+
+@app.command()
+def extend(
+    run_id: Annotated[str, typer.Argument(help="A run id or its prefix.")],
+    trials: Annotated[
+        int, typer.Option(min=1, help="Trials to add, each with the next unused seed.")
+    ] = 1,
+    jobs: RunJobs = None,
+    out: OutOpt = Path("runs"),
+    suite: SuiteOpt = SUITE_DIR,
+    unisolated: Unisolated = False,
+    db: DbOpt = None,
+) -> None:
+    """Add trials to a run and run them: the episodes it has are kept, not repeated."""
+    store = _store(db)
+    row = _find(store, run_id)
+    selected = _check_suite(suite, row)
+    try:
+        seeds = store.add_trials(row.id, trials)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"run {row.id}: {trials} more trial(s), seeds {seeds[0]}-{seeds[-1]}")
+    _continue(store, row, selected, jobs, out, unisolated)
+
+
+def _check_suite(suite: Path, row: RunRow) -> list[Task]:
     selected = _load(suite, list(row.tasks))
     if suite_version(selected) != row.suite_version:
         raise _fail(
             f"the suite changed since run {row.id} (version {row.suite_version}, now "
             f"{suite_version(selected)}): its scores would not be comparable; start a new run"
         )
+    return selected
+
+
+def _continue(
+    store: Store,
+    row: RunRow,
+    selected: list[Task],
+    jobs: int | None,
+    out: Path,
+    unisolated: bool,
+) -> None:
     factory = _factory(unisolated)
     provider = _prepare_model(row.model.spec, ModelParams(**row.params), factory)
     _execute(store, row.id, selected, jobs, out, factory, provider)

@@ -47,7 +47,7 @@ from wwabench.runner import Episode
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 PENDING, RUNNING, OK, ERROR = "pending", "running", "ok", "error"
-QUEUED, DONE = "queued", "done"
+QUEUED, DONE, INTERRUPTED = "queued", "done", "interrupted"
 FINISHED = (OK, ERROR)
 
 
@@ -417,6 +417,41 @@ class Store:
                         )
                     )
 
+    def add_trials(self, run_id: str, trials: int) -> list[int]:
+        """Give a run `trials` more trials, each a new seed after its last; their
+        episodes are pending, so the run is interrupted until they have results."""
+        with self.session() as s, s.begin():
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            if run.queued:
+                raise StoreError(f"run {run_id} belongs to the service's workers")
+            first = max(run.seeds) + 1
+            seeds = list(range(first, first + trials))
+            categories = dict(
+                s.execute(
+                    select(EpisodeRow.task, EpisodeRow.category).where(EpisodeRow.run_id == run_id)
+                ).all()
+            )
+            done_trials = len(run.seeds)
+            for k, seed in enumerate(seeds):
+                for task in run.tasks:
+                    s.add(
+                        EpisodeRow(
+                            run_id=run_id,
+                            task=task,
+                            category=categories[task],
+                            seed=seed,
+                            trial=done_trials + k,
+                            status=PENDING,
+                        )
+                    )
+            # A new list, so that the JSON column is seen to change.
+            run.seeds = [*run.seeds, *seeds]
+            run.status = INTERRUPTED
+            run.finished = None
+            return seeds
+
     def pending(self, run_id: str) -> list[tuple[str, int]]:
         """(round, seed) of every episode without a result, in trial order."""
         with self.session() as s:
@@ -465,10 +500,10 @@ class Store:
             )
             run.seconds += seconds
             if left is None:
-                run.status = "done"
+                run.status = DONE
                 run.finished = _now()
             else:
-                run.status = "interrupted"
+                run.status = INTERRUPTED
 
     # --- the service's queue ------------------------------------------------------
 
