@@ -30,10 +30,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from wwabench import __version__
+from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.store import (
-    DONE,
-    ERROR,
-    OK,
     CheckRow,
     EpisodeRow,
     ModelRow,
@@ -115,7 +113,7 @@ def _episode(
         "finished": dt.datetime.now(dt.UTC),
     }
     if rng.random() < ERROR_RATE:
-        return {**base, "status": ERROR, "error": "synthetic infrastructure error"}
+        return {**base, "status": EpisodeStatus.ERROR, "error": "synthetic infrastructure error"}
     p = 1.0 / (1.0 + math.exp(-(model.ability - rnd.difficulty)))
     solved = rng.random() < p
     # Unsolved rounds often earn partial credit from some of their checks.
@@ -130,7 +128,7 @@ def _episode(
     seconds = steps * rng.uniform(1.0, 6.0)
     return {
         **base,
-        "status": OK,
+        "status": EpisodeStatus.OK,
         "score": 100.0 * (0.7 * correctness + 0.3 * correctness * efficiency),
         "correctness": correctness,
         "efficiency": efficiency,
@@ -169,12 +167,12 @@ def _transcript(model: FakeModel, ep: dict[str, Any]) -> str:
          "outcome": "ok", "exit_code": 0, "duration": 0.01, "output_bytes": 22,
          "output": "exit code: 0\nstdout:\nREADME\n"},
     ]  # fmt: skip
-    if ep["status"] == OK:
+    if ep["status"] == EpisodeStatus.OK:
         events += [
             {"t": 1.2, "event": "submit", "turn": 1, "call_id": "c2"},
             {"t": 1.5, "event": "check", "name": "synthetic check", "weight": 1.0,
              "passed": ep["solved"], "exit_code": 0 if ep["solved"] else 1, "output": ""},
-            {"t": 1.6, "event": "episode_end", "status": OK, "score": ep["score"],
+            {"t": 1.6, "event": "episode_end", "status": EpisodeStatus.OK, "score": ep["score"],
              "correctness": ep["correctness"], "efficiency": ep["efficiency"],
              "seconds": ep["seconds"]},
         ]  # fmt: skip
@@ -219,7 +217,7 @@ def seed(store: Store, models: int = 30, episodes: int = 10_000, rng_seed: int =
                     "tasks": [r.task for r in rounds],
                     "sandbox": "synthetic",
                     "host": {"synthetic": True},
-                    "status": DONE,
+                    "status": RunStatus.DONE,
                     "created": created,
                     "finished": created + dt.timedelta(minutes=1),
                     "seconds": 60.0,
@@ -240,7 +238,7 @@ def seed(store: Store, models: int = 30, episodes: int = 10_000, rng_seed: int =
         checks, transcripts = [], []
         for ep_id, ep, model in zip(ids, episode_rows, owners, strict=True):
             transcripts.append({"episode_id": ep_id, "jsonl": _transcript(model, ep)})
-            if ep["status"] == OK:
+            if ep["status"] == EpisodeStatus.OK:
                 checks.append(
                     {
                         "episode_id": ep_id,

@@ -6,23 +6,51 @@ agent may take 3 steps before extra steps cost anything.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wwabench.results import summarize
 from wwabench.scoring import (
     FAILED_CALL_COST,
     SLACK_STEPS,
     WRONG_COMMAND_COST,
     Conduct,
-    Scored,
     efficiency,
     round_score,
-    run_score,
 )
+from wwabench.store import EpisodeResult, RunMeta, Store
 from wwabench.tasks import Task
+
+EMPTY_RESULT = EpisodeResult(
+    task="",
+    seed=0,
+    status="ok",
+    error="",
+    score=0.0,
+    correctness=0.0,
+    efficiency=0.0,
+    solved=False,
+    reference_steps=1,
+    stop="submitted",
+    turns=1,
+    steps=1,
+    tool_calls=1,
+    failed_calls=0,
+    wrong_commands=0,
+    input_tokens=0,
+    output_tokens=0,
+    seconds=0.0,
+    model_seconds=0.0,
+    retry_seconds=0.0,
+    tool_seconds=0.0,
+    turn_kinds={},
+    checks=[],
+)
 
 
 def answer(task: Task) -> dict[str, Any]:
@@ -120,12 +148,24 @@ def test_round_score_bounds(c: float, e: float) -> None:
     assert s >= 70 * c - 1e-9
 
 
-def test_run_score_is_the_mean_of_round_means() -> None:
-    eps = [
-        Scored("a", "git", 100.0),
-        Scored("a", "git", 0.0),
-        Scored("b", "shell", 80.0),
-    ]
-    score, categories = run_score(eps)
-    assert score == pytest.approx((50 + 80) / 2)
-    assert categories == {"git": 50.0, "shell": 80.0}
+def test_run_score_is_the_mean_of_round_means(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    store.create_run(
+        RunMeta(
+            id="r",
+            model="scripted:x",
+            suite_version="v",
+            harness_version="0",
+            params={},
+            seeds=[0, 1],
+            tasks=["a", "b"],
+            sandbox="bwrap",
+            host={},
+        ),
+        {"a": "git", "b": "shell"},
+    )
+    for task, seed, score in [("a", 0, 100.0), ("a", 1, 0.0), ("b", 0, 80.0), ("b", 1, 80.0)]:
+        store.record("r", replace(EMPTY_RESULT, task=task, seed=seed, score=score), "")
+    summary = summarize(store.run("r"))
+    assert summary.score.mean == pytest.approx((50 + 80) / 2)
+    assert summary.categories == {"git": 50.0, "shell": 80.0}

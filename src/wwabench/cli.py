@@ -20,6 +20,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from wwabench import __version__, views
+from wwabench.config import DEFAULT_MODEL, EpisodeStatus, RunStatus, models_dir, store_url
 from wwabench.doctor import Finding, run_checks
 from wwabench.models import (
     SPEC_HELP,
@@ -31,15 +32,14 @@ from wwabench.models import (
     resolve,
 )
 from wwabench.models.builtin import ScriptError
-from wwabench.models.registry import MODELS, PullError, data_dir, model_path, pull
+from wwabench.models.registry import MODELS, PullError, model_path, pull
 from wwabench.report import markdown_board, write_report
-from wwabench.results import Summary, board, compare_runs, export, summarize
+from wwabench.results import Summary, board, board_note, compare_runs, export, summarize
 from wwabench.runner import Episode, host_facts, new_run_id, run_suite
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
-from wwabench.store import DONE, EpisodeResult, RunMeta, RunRow, Store, StoreError, default_url
+from wwabench.store import EpisodeResult, RunMeta, RunRow, Store, StoreError
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
 
-DEFAULT_MODEL = "local/qwen2.5-coder-0.5b"
 app = typer.Typer(
     help="wwabench: run any LLM as a coding agent through sandboxed rounds of real work.",
     no_args_is_help=True,
@@ -132,7 +132,7 @@ def _store(db: str | None) -> Store:
     try:
         return Store(db)
     except SQLAlchemyError as exc:
-        raise _fail(f"cannot open the results database {db or default_url()}: {exc}") from exc
+        raise _fail(f"cannot open the results database {db or store_url()}: {exc}") from exc
 
 
 def _run_with_progress(
@@ -184,7 +184,11 @@ def _run_with_progress(
             elif kind == "episode_end" and each:
                 # Printed here, in the episode's own thread, so that it comes before the
                 # next round's first line.
-                outcome = f"score {fields['score']:.1f}" if fields["status"] == "ok" else "error"
+                outcome = (
+                    f"score {fields['score']:.1f}"
+                    if fields["status"] == EpisodeStatus.OK
+                    else "error"
+                )
                 console.print(
                     f"{label(task, seed)}: {outcome} ({turns.get(key, 0)} turns, "
                     f"{fields['seconds']:.0f} s)",
@@ -350,7 +354,7 @@ def resume(
     """Finish an interrupted run: episodes with a result are kept, the rest are run."""
     store = _store(db)
     row = _find(store, run_id)
-    if row.status == DONE:
+    if row.status == RunStatus.DONE:
         raise _fail(f"run {row.id} is already complete")
     _continue(store, row, _check_suite(suite, row), jobs, out, unisolated)
 
@@ -686,11 +690,7 @@ def leaderboard(
     if not rows:
         raise _fail("no finished runs in the store yet: try `wwabench run`")
     console.print(views.board_table(rows))
-    console.print(
-        "Intervals are t intervals over rounds (rounds are the unit; trials are averaged "
-        "within a round). Overlapping intervals do not settle a ranking: use "
-        "`wwabench compare A B`."
-    )
+    console.print(board_note("`wwabench compare A B`"))
 
 
 @app.command()
@@ -751,7 +751,7 @@ def compare(
 
 def _find_run_or_model(store: Store, key: str) -> RunRow:
     """A run by id prefix, or the latest finished run of a model spec."""
-    latest = [r for r in store.runs(status="done") if r.model.spec == key]
+    latest = [r for r in store.runs(status=RunStatus.DONE) if r.model.spec == key]
     if latest:
         return store.run(latest[-1].id)
     return _find(store, key)
@@ -934,7 +934,7 @@ app.add_typer(models_app, name="models")
 @models_app.command("list")
 def models_list() -> None:
     """List the local models and whether they are fetched."""
-    table = Table(title=f"local models ({data_dir() / 'models'})")
+    table = Table(title=f"local models ({models_dir()})")
     for col in ("name", "spec", "size", "parts", "fetched", "source"):
         table.add_column(col)
     for m in MODELS.values():

@@ -22,18 +22,14 @@ from markupsafe import Markup
 
 from wwabench import __version__, views
 from wwabench.agent import FAILED_TURNS
+from wwabench.config import FINISHED, RunStatus
 from wwabench.items import item_stats
 from wwabench.models.builtin import is_builtin
-from wwabench.results import Summary
+from wwabench.results import Summary, board_note
 from wwabench.stats import Estimate
-from wwabench.store import FINISHED, RunRow
+from wwabench.store import RunRow
 
-CI_NOTE = (
-    "Score is 0-100: 70% hidden-check correctness, 30% efficiency. Intervals are 95% t "
-    "intervals over rounds: rounds are the unit, trials are averaged within a round, and the "
-    "multiplier is t(rounds - 1), not 1.96. With one round there is no interval (n/a). "
-    "Overlapping intervals do not settle a ranking: run wwabench compare A B for a paired test."
-)
+CI_NOTE = board_note("wwabench compare A B")
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
@@ -460,7 +456,7 @@ def model_page(
     spec: str, name: str, meta: Mapping[str, Any], runs: Sequence[Summary], link: SiteLinks
 ) -> str:
     """A model's runs, newest first, and the summary of its latest finished run."""
-    latest = next((s for s in reversed(runs) if s.status == "done"), None)
+    latest = next((s for s in reversed(runs) if s.status == RunStatus.DONE), None)
     return _ENV.get_template("model.html.j2").render(
         title=f"{name} — wwabench",
         spec=spec,

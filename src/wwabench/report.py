@@ -8,13 +8,13 @@ posts, with the interval and counts that have to stand beside a score.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from wwabench import pages, views
-from wwabench.results import Summary, board
-from wwabench.store import FINISHED, Store, StoreError
+from wwabench.config import FINISHED
+from wwabench.results import Summary, board, board_note
+from wwabench.store import Store, StoreError
 from wwabench.transcript import parse_transcript
 
 
@@ -81,15 +81,9 @@ def markdown_board(rows: Sequence[Summary]) -> str:
             _episodes(s),
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    single = any(math.isnan(s.score.se) for s in rows)
     lines += [
         "",
-        "Score 0-100 (70% hidden-check correctness, 30% earned efficiency). 95% CI: t interval "
-        "over rounds (rounds are the unit, trials are averaged within a round, multiplier "
-        "t(rounds - 1) rather than 1.96)"
-        + ("; n/a where a run has a single round" if single else "")
-        + ". Overlapping intervals do not settle a ranking; errored episodes are excluded "
-        "and counted.",
+        board_note("`wwabench compare A B`"),
     ]
     if any(s.score.degenerate for s in rows):
         lines += [

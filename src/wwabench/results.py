@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from wwabench.agent import FAILED_TURNS
+from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.stats import (
     Comparison,
     Estimate,
@@ -27,7 +28,19 @@ from wwabench.stats import (
     rate_estimate,
     score_estimate,
 )
-from wwabench.store import OK, EpisodeRow, RunRow, Store
+from wwabench.store import EpisodeRow, RunRow, Store
+
+
+def board_note(compare: str) -> str:
+    """How to read a board: the one text every place that shows one prints (`compare`
+    names that place's paired test)."""
+    return (
+        "Score 0-100: 70% hidden-check correctness, 30% efficiency. 95% CI: t interval "
+        "over rounds (rounds are the unit, trials are averaged within a round, the multiplier "
+        "is t(rounds - 1), not 1.96); n/a where a run has a single round. Errored episodes "
+        "are left out and counted. Overlapping intervals do not settle a ranking: "
+        f"{compare} is a paired test on the same rounds and seeds."
+    )
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,7 @@ class TaskLine:
 
 
 def scored(run: RunRow) -> list[EpisodeRow]:
-    return [e for e in run.episodes if e.status == OK]
+    return [e for e in run.episodes if e.status == EpisodeStatus.OK]
 
 
 def observations(
@@ -130,8 +143,8 @@ def _task_lines(run: RunRow) -> list[TaskLine]:
         by_task[e.task].append(e)
     lines = []
     for task, eps in by_task.items():
-        ok = [e for e in eps if e.status == OK]
-        errors = sum(1 for e in eps if e.status == "error")
+        ok = [e for e in eps if e.status == EpisodeStatus.OK]
+        errors = sum(1 for e in eps if e.status == EpisodeStatus.ERROR)
 
         def mean(attr: str, ok: list[EpisodeRow] = ok) -> float:
             return fmean(float(getattr(e, attr)) for e in ok) if ok else 0.0
@@ -191,8 +204,8 @@ def summarize(run: RunRow) -> Summary:
         rounds=len({e.task for e in ok}),
         trials=trials,
         episodes=len(ok),
-        errors=sum(1 for e in run.episodes if e.status == "error"),
-        pending=sum(1 for e in run.episodes if e.status not in (OK, "error")),
+        errors=sum(1 for e in run.episodes if e.status == EpisodeStatus.ERROR),
+        pending=sum(1 for e in run.episodes if e.status not in FINISHED),
         score=_or_none(score_estimate, observations(ok)),
         correctness=_or_none(score_estimate, observations(ok, "correctness", 100.0)),
         efficiency=_or_none(score_estimate, earned_efficiency(ok)),
@@ -216,7 +229,7 @@ def board(
     store: Store, suite_version: str | None = None, constrained: bool = False
 ) -> list[Summary]:
     """The latest finished run of each model (on one suite version if given), best first."""
-    runs = store.runs(status="done")
+    runs = store.runs(status=RunStatus.DONE)
     return board_of([r for r in runs if suite_version in (None, r.suite_version)], constrained)
 
 

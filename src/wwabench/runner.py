@@ -21,6 +21,7 @@ from typing import Any
 
 from wwabench.agent import AgentResult, run_agent
 from wwabench.checks import CheckResult, run_checks
+from wwabench.config import EpisodeStatus
 from wwabench.models import ModelCrashed, ModelUnavailable, Provider
 from wwabench.sandbox import (
     MiB,
@@ -44,7 +45,7 @@ class Episode:
     task: str
     category: str
     seed: int
-    status: str = "ok"  # ok | error
+    status: EpisodeStatus = EpisodeStatus.OK
     error: str = ""
     score: float = 0.0
     correctness: float = 0.0
@@ -58,7 +59,7 @@ class Episode:
     @property
     def solved(self) -> bool:
         """Every hidden check passed: the binary outcome behind pass@1 and pass^k."""
-        return self.status == "ok" and self.correctness >= 1.0
+        return self.status == EpisodeStatus.OK and self.correctness >= 1.0
 
 
 def prepare_workspace(sandbox: Sandbox, variant: Variant) -> None:
@@ -187,7 +188,7 @@ def _zero(episode: Episode, exc: Exception, transcript: Transcript) -> None:
 def _exclude(episode: Episode, exc: Exception, transcript: Transcript) -> None:
     """Not the model's fault (a provider outage, a broken task, a sandbox backend that
     cannot run): shown, excluded from the score, re-runnable."""
-    episode.status = "error"
+    episode.status = EpisodeStatus.ERROR
     if isinstance(exc, SandboxError | TaskError | ModelUnavailable | OSError):
         episode.error = f"{type(exc).__name__}: {exc}"
         transcript.event("error", error=episode.error)

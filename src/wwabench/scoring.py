@@ -6,10 +6,8 @@ is what it is.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import fmean
 
 CORRECTNESS_WEIGHT = 0.7
 EFFICIENCY_WEIGHT = 0.3
@@ -56,26 +54,3 @@ def efficiency(conduct: Conduct, reference_steps: int, reference_failures: int =
 def round_score(c: float, e: float) -> float:
     """A round that achieves nothing (c = 0) earns no efficiency credit."""
     return 100.0 * (CORRECTNESS_WEIGHT * c + EFFICIENCY_WEIGHT * c * e)
-
-
-@dataclass(frozen=True)
-class Scored:
-    task: str
-    category: str
-    score: float
-
-
-def run_score(episodes: Iterable[Scored]) -> tuple[float, dict[str, float]]:
-    """Mean of round means (trials of one round averaged first), and per category."""
-    by_round: dict[str, list[float]] = defaultdict(list)
-    category: dict[str, str] = {}
-    for ep in episodes:
-        by_round[ep.task].append(ep.score)
-        category[ep.task] = ep.category
-    if not by_round:
-        return 0.0, {}
-    round_means = {task: fmean(scores) for task, scores in by_round.items()}
-    by_category: dict[str, list[float]] = defaultdict(list)
-    for task, mean in round_means.items():
-        by_category[category[task]].append(mean)
-    return fmean(round_means.values()), {c: fmean(v) for c, v in sorted(by_category.items())}

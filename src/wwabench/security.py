@@ -24,9 +24,8 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 import markupsafe
 from cryptography.fernet import Fernet
 
-from wwabench.models.registry import data_dir
+from wwabench.config import SECRET_ENV, secret_key_path
 
-SECRET_ENV = "WWABENCH_SECRET"
 REDACTED = "[REDACTED]"
 MAX_URL_CHARS = 2000
 MIN_SECRET_CHARS = 4  # shorter "secrets" would redact ordinary words and numbers
@@ -49,7 +48,7 @@ def load_secret(path: Path | None = None) -> bytes:
     configured = os.environ.get(SECRET_ENV)
     if configured:
         return _valid(configured.strip().encode(), f"${SECRET_ENV}")
-    path = path or data_dir() / "secret.key"
+    path = path or secret_key_path()
     if not path.exists():
         _create_key_file(path)
     return _valid(path.read_bytes().strip(), str(path))

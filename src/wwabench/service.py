@@ -32,11 +32,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wwabench import __version__
+from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
 from wwabench.models.registry import MODELS
 from wwabench.results import (
     BoardCache,
     Summary,
+    board_note,
     compare_runs,
     export,
     summarize,
@@ -44,22 +46,18 @@ from wwabench.results import (
 from wwabench.runner import host_facts, new_run_id
 from wwabench.security import UnsafeURL, check_base_url, decrypt, encrypt, load_secret, redact
 from wwabench.stats import Estimate
-from wwabench.store import FINISHED, ApiKeyRow, RunMeta, RunRow, Store, StoreError
+from wwabench.store import ApiKeyRow, RunMeta, RunRow, Store, StoreError
 from wwabench.tasks import SUITE_DIR, TaskError, load_suite, suite_version
 from wwabench.transcript import parse_transcript
 from wwabench.web import mount_web
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SUBMISSION_MODEL = "local/qwen2.5-coder-1.5b"
+DEFAULT_SUBMISSION_MODEL = DEFAULT_MODEL
 API_KEY_HEADER = "X-API-Key"
 RETRY_AFTER_SECONDS = 300  # queued episodes take minutes each; sooner retries only fail
 SANDBOX = "bwrap"  # service workers always isolate: the code comes from strangers' models
-BOARD_NOTE = (
-    "Intervals are 95% t intervals over rounds (the round is the unit; trials are averaged "
-    "within a round). Overlapping intervals do not settle a ranking: use /api/compare for "
-    "a paired test on the same rounds and seeds."
-)
+BOARD_NOTE = board_note("/api/compare")
 
 _KEY = re.compile(r"wwa_[0-9a-f]{32}")
 # Run ids are new_run_id()'s "YYYYmmdd-HHMMSS-hex"; anything else is checked before it
@@ -381,7 +379,7 @@ def _interval(e: Estimate) -> Interval:
 
 def _progress(run: RunRow) -> Progress:
     done = sum(1 for e in run.episodes if e.status in FINISHED)
-    errors = sum(1 for e in run.episodes if e.status == "error")
+    errors = sum(1 for e in run.episodes if e.status == EpisodeStatus.ERROR)
     total = len(run.episodes)
     return Progress(done=done, total=total, errors=errors, pending=total - done)
 
@@ -534,7 +532,7 @@ class _Service:
             )
         log.info("run %s queued: %s, %d episodes, key %d", meta.id, spec, episodes, key.id)
         return SubmissionCreated(
-            id=meta.id, status="queued", episodes=episodes, links=_links(meta.id)
+            id=meta.id, status=RunStatus.QUEUED, episodes=episodes, links=_links(meta.id)
         )
 
     def _base_url(self, spec: str, body: _SubmissionFields) -> str | None:
@@ -609,7 +607,9 @@ class _Service:
 
     def done_runs(self, suite: str | None) -> list[RunRow]:
         return [
-            r for r in self.store.runs(status="done") if suite is None or r.suite_version == suite
+            r
+            for r in self.store.runs(status=RunStatus.DONE)
+            if suite is None or r.suite_version == suite
         ]
 
     def leaderboard(self, suite: str | None) -> Leaderboard:
@@ -627,7 +627,7 @@ class _Service:
         return self._scrub(run, payload)
 
     def latest_done(self, spec: str) -> RunRow | None:
-        runs = [r for r in self.store.runs(status="done") if r.model.spec == spec]
+        runs = [r for r in self.store.runs(status=RunStatus.DONE) if r.model.spec == spec]
         return self.store.run(runs[-1].id) if runs else None
 
     def model(self, spec: str) -> ModelRuns:
@@ -960,7 +960,7 @@ def _legacy_routes(app: FastAPI, service: _Service) -> None:
         key: Authenticated,
         body: Annotated[LegacySubmission | None, Body()] = None,
     ) -> SubmissionCreated:
-        """Submit a model (default: the bundled local/qwen2.5-coder-1.5b)."""
+        """Submit a model (default: the bundled local/qwen2.5-coder-0.5b)."""
         body = body or LegacySubmission()
         return service.submit(key, body, body.model)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
@@ -42,17 +41,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from wwabench.models.registry import data_dir
+from wwabench.config import FINISHED, EpisodeStatus, RunStatus, store_url
 from wwabench.runner import Episode
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-PENDING, RUNNING, OK, ERROR = "pending", "running", "ok", "error"
-QUEUED, DONE, INTERRUPTED = "queued", "done", "interrupted"
-FINISHED = (OK, ERROR)
-
-
-def default_url() -> str:
-    return os.environ.get("WWABENCH_DB") or f"sqlite:///{data_dir() / 'wwabench.db'}"
 
 
 def _now() -> dt.datetime:
@@ -83,7 +75,7 @@ class RunRow(Base):
     tasks: Mapped[list[Any]] = mapped_column()
     sandbox: Mapped[str] = mapped_column(String(32))
     host: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=RUNNING)
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING)
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
@@ -114,7 +106,7 @@ class EpisodeRow(Base):
     category: Mapped[str] = mapped_column(String(50))
     seed: Mapped[int] = mapped_column(Integer)
     trial: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=EpisodeStatus.PENDING, index=True)
     error: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float] = mapped_column(Float, default=0.0)
     correctness: Mapped[float] = mapped_column(Float, default=0.0)
@@ -339,7 +331,7 @@ def _migrate(engine: Engine, revision: str) -> None:
 
 
 def connect(url: str | None = None, *, upgrade: bool = True) -> Engine:
-    url = url or default_url()
+    url = url or store_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
@@ -397,7 +389,7 @@ class Store:
             s.add(
                 RunRow(
                     model_id=model.id,
-                    status=QUEUED if queued else RUNNING,
+                    status=RunStatus.QUEUED if queued else RunStatus.RUNNING,
                     queued=queued,
                     credential=credential,
                     submitted_by=submitted_by,
@@ -413,7 +405,7 @@ class Store:
                             category=categories[task],
                             seed=seed,
                             trial=trial,
-                            status=PENDING,
+                            status=EpisodeStatus.PENDING,
                         )
                     )
 
@@ -443,12 +435,12 @@ class Store:
                             category=categories[task],
                             seed=seed,
                             trial=done_trials + k,
-                            status=PENDING,
+                            status=EpisodeStatus.PENDING,
                         )
                     )
             # A new list, so that the JSON column is seen to change.
             run.seeds = [*run.seeds, *seeds]
-            run.status = INTERRUPTED
+            run.status = RunStatus.INTERRUPTED
             run.finished = None
             return seeds
 
@@ -500,10 +492,10 @@ class Store:
             )
             run.seconds += seconds
             if left is None:
-                run.status = DONE
+                run.status = RunStatus.DONE
                 run.finished = _now()
             else:
-                run.status = INTERRUPTED
+                run.status = RunStatus.INTERRUPTED
 
     # --- the service's queue ------------------------------------------------------
 
@@ -520,7 +512,9 @@ class Store:
                 row = s.execute(
                     select(EpisodeRow.id, EpisodeRow.run_id, EpisodeRow.task, EpisodeRow.seed)
                     .join(RunRow, RunRow.id == EpisodeRow.run_id)
-                    .where(RunRow.queued.is_(True), EpisodeRow.status == PENDING, free)
+                    .where(
+                        RunRow.queued.is_(True), EpisodeRow.status == EpisodeStatus.PENDING, free
+                    )
                     .order_by(RunRow.created, EpisodeRow.id)
                     .limit(1)
                 ).first()
@@ -528,7 +522,9 @@ class Store:
                     return None
                 claimed = s.execute(
                     update(EpisodeRow)
-                    .where(EpisodeRow.id == row.id, EpisodeRow.status == PENDING, free)
+                    .where(
+                        EpisodeRow.id == row.id, EpisodeRow.status == EpisodeStatus.PENDING, free
+                    )
                     .values(
                         lease_owner=worker,
                         lease_expires=now + dt.timedelta(seconds=seconds),
@@ -539,8 +535,8 @@ class Store:
                     continue
                 s.execute(
                     update(RunRow)
-                    .where(RunRow.id == row.run_id, RunRow.status == QUEUED)
-                    .values(status=RUNNING)
+                    .where(RunRow.id == row.run_id, RunRow.status == RunStatus.QUEUED)
+                    .values(status=RunStatus.RUNNING)
                 )
                 return Lease(row.run_id, row.task, row.seed, worker)
         return None
@@ -562,7 +558,7 @@ class Store:
                     EpisodeRow.run_id == lease.run_id,
                     EpisodeRow.task == lease.task,
                     EpisodeRow.seed == lease.seed,
-                    EpisodeRow.status == PENDING,
+                    EpisodeRow.status == EpisodeStatus.PENDING,
                     EpisodeRow.lease_owner == lease.worker,
                 )
                 .values(**values)
@@ -582,8 +578,8 @@ class Store:
             run = s.get(RunRow, run_id)
             if run is None:
                 raise StoreError(f"no run {run_id}")
-            if run.status != DONE:
-                run.status = DONE
+            if run.status != RunStatus.DONE:
+                run.status = RunStatus.DONE
                 run.finished = _now()
                 run.seconds = (run.finished - _aware(run.created)).total_seconds()
             return True

@@ -36,10 +36,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from wwabench import pages
+from wwabench.config import RunStatus
 from wwabench.pages import BoardControls, BoardRow, Header, ModelFacts
 from wwabench.results import BoardCache, Summary, summarize
 from wwabench.security import redact
-from wwabench.store import DONE, ModelRow, RunRow, Store, StoreError
+from wwabench.store import ModelRow, RunRow, Store, StoreError
 from wwabench.transcript import parse_transcript
 
 # The repository's copy; an installed package has none, so `mount_web` takes another path.
@@ -292,7 +293,9 @@ def _not_found(title: str, message: str) -> HTMLResponse:
 
 def _suite_versions(store: Store) -> list[str]:
     with store.session() as s:
-        found = s.scalars(select(RunRow.suite_version).where(RunRow.status == DONE).distinct())
+        found = s.scalars(
+            select(RunRow.suite_version).where(RunRow.status == RunStatus.DONE).distinct()
+        )
         return sorted(found)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 
 from wwabench import __version__
+from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.credentials import Grant, granted_key, store_password
 from wwabench.models import (
     ModelCrashed,
@@ -175,7 +176,7 @@ class Worker:
                 task=lease.task,
                 category=task.category if task else "",
                 seed=lease.seed,
-                status="error",
+                status=EpisodeStatus.ERROR,
                 error=ctx.problem or f"this worker's suite has no round {lease.task!r}",
             )
         fd, path = tempfile.mkstemp(prefix="wwabench-", suffix=".jsonl")
@@ -216,9 +217,9 @@ def requeue_stale(store: Store, tasks: list[Task]) -> list[str]:
     latest: dict[str, RunRow] = {}
     current: set[str] = set()
     for run in store.runs():
-        if run.status == "done":
+        if run.status == RunStatus.DONE:
             latest[run.model.spec] = run
-        if run.suite_version == version and run.status != "interrupted":
+        if run.suite_version == version and run.status != RunStatus.INTERRUPTED:
             current.add(run.model.spec)
     created = []
     for spec, run in latest.items():

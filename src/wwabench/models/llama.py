@@ -13,11 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from wwabench.config import data_dir
 from wwabench.models import Message, ModelParams, Turn, UnknownModel
 from wwabench.models.chat import turn_from_openai
 from wwabench.models.engine import Engine, EngineInfo, EngineSettings
 from wwabench.models.openai_compat import request
-from wwabench.models.registry import MODELS, data_dir, model_path, pull
+from wwabench.models.registry import MODELS, model_path, pull
 from wwabench.tasks import Variant
 
 CONTEXT_TOKENS = 8192

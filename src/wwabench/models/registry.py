@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from wwabench.config import models_dir
+
 INDEX_URL = os.environ.get("WWABENCH_INDEX_URL", "https://pypi.org/simple")
 
 
@@ -85,15 +87,8 @@ MODELS = {
 }
 
 
-def data_dir() -> Path:
-    base = os.environ.get("WWABENCH_DATA") or os.path.join(
-        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"), "wwabench"
-    )
-    return Path(base)
-
-
 def model_path(model: LocalModel) -> Path:
-    return data_dir() / "models" / model.filename
+    return models_dir() / model.filename
 
 
 def _stamp(path: Path) -> Path:
