@@ -1,0 +1,1 @@
+"""One episode: the agent loop and its tools, the hidden checks, the score, the transcript."""

@@ -1,0 +1,1 @@
+"""The same results for people: terminal tables, HTML pages, a static report."""
