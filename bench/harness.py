@@ -23,14 +23,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from wwabench.agent import run_agent
+from wwabench.episode.loop import run_agent
+from wwabench.episode.runner import run_suite
+from wwabench.episode.transcript import Transcript
 from wwabench.models import resolve
 from wwabench.models.builtin import Replay
-from wwabench.runner import run_suite
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskLimits, load_suite
-from wwabench.transcript import Transcript
 
 BARE_BWRAP = [
     "bwrap", "--unshare-all", "--die-with-parent", "--new-session",

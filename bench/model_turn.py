@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wwabench.agent import run_agent
+from wwabench.episode.loop import run_agent
+from wwabench.episode.runner import prepare_workspace
+from wwabench.episode.transcript import Transcript
 from wwabench.models import ModelParams
 from wwabench.models.llama import LlamaProvider
-from wwabench.runner import prepare_workspace
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import SUITE_DIR, load_suite
-from wwabench.transcript import Transcript
 
 
 def timed_generation(provider: LlamaProvider) -> list[float]:

@@ -14,8 +14,8 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
+from wwabench.episode.transcript import read_transcript
 from wwabench.tasks import load_suite
-from wwabench.transcript import read_transcript
 
 
 def main() -> None:

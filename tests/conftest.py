@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from wwabench.episode.runner import Episode, run_episode
 from wwabench.models import resolve
 from wwabench.models.llama import default_threads
 from wwabench.models.registry import MODELS, pull
-from wwabench.runner import Episode, run_episode
 from wwabench.sandbox import SandboxFactory
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.sandbox.local import LocalFactory

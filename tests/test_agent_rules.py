@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from wwabench.agent import CALL_FORM, NOT_RUN, AgentResult, run_agent
+from wwabench.episode.loop import CALL_FORM, NOT_RUN, AgentResult, run_agent
+from wwabench.episode.transcript import Transcript, read_transcript
 from wwabench.models import Message, Turn
 from wwabench.models.builtin import Replay
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskLimits
-from wwabench.transcript import Transcript, read_transcript
 
 
 def bash(command: str) -> dict[str, Any]:

@@ -6,13 +6,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wwabench.agent import run_agent
+from wwabench.episode.loop import run_agent
+from wwabench.episode.transcript import Transcript
 from wwabench.models import Message, Turn
 from wwabench.models.builtin import Replay
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskLimits
-from wwabench.transcript import Transcript
 
 
 class SlowModel(Replay):

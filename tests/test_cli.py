@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from wwabench.cli import app
-from wwabench.transcript import read_transcript
+from wwabench.episode.transcript import read_transcript
 
 from .conftest import FIXTURES
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from wwabench.episode.tools import TOOLS
 from wwabench.models import Message, ModelParams, ModelUnavailable
 from wwabench.models.faults import Classified, Fault, RetryPolicy, call_with_retries
 from wwabench.models.openai_compat import OpenAIProvider
-from wwabench.tools import TOOLS
 
 from .stub_server import Reply, chat_completion, stub_server
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from wwabench.runner import Episode
+from wwabench.episode.runner import Episode
+from wwabench.episode.transcript import read_transcript
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task, TaskLimits
-from wwabench.transcript import read_transcript
 
 from .conftest import host_processes_with
 

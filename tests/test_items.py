@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from wwabench import pages
-from wwabench.items import EVERYONE, NOBODY, item_stats
-from wwabench.results import board
+from wwabench.present import html as pages
+from wwabench.results.items import EVERYONE, NOBODY, item_stats
+from wwabench.results.summary import board
 from wwabench.store import RunMeta, Store
 
 from .test_report import _result

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
+from wwabench.results.sensitivity import measure
 from wwabench.sandbox.bwrap import BwrapFactory
-from wwabench.sensitivity import measure
 from wwabench.tasks import CATEGORIES, LADDER_DIR, load_suite
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wwabench.episode.runner import run_episode
+from wwabench.episode.transcript import read_transcript
 from wwabench.models import ModelParams, close_provider, resolve
-from wwabench.runner import run_episode
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task
-from wwabench.transcript import read_transcript
 
 
 def check_episode(task: Task, spec: str, params: ModelParams, tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_constrained_mode_holds_every_reply_to_a_call(
     from typer.testing import CliRunner
 
     from wwabench.cli import app
-    from wwabench.results import board
+    from wwabench.results.summary import board
     from wwabench.store import Store
 
     url = f"sqlite:///{tmp_path / 'r.db'}"

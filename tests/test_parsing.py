@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wwabench import parsing
+from wwabench.episode.tools import SCHEMAS, validate
 from wwabench.parsing import (
     FALLBACK_RULES,
     FAMILY_RULES,
@@ -28,7 +29,6 @@ from wwabench.parsing import (
     parse_tool_calls,
     strip_reasoning,
 )
-from wwabench.tools import SCHEMAS, validate
 
 TOOLS = list(SCHEMAS)
 FIXTURES = Path(__file__).parent / "fixtures" / "tool_calls"

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from wwabench.episode.tools import TOOLS, ToolCall
 from wwabench.models import Message, Model, ModelParams, ModelUnavailable
 from wwabench.models.anthropic import AnthropicProvider
 from wwabench.models.faults import RetryPolicy
 from wwabench.models.google import GoogleProvider
-from wwabench.tools import TOOLS, ToolCall
 
 from .stub_server import Reply, stub_server
 

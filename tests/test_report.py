@@ -14,12 +14,13 @@ import pytest
 from playwright.sync_api import Dialog, Page, sync_playwright
 from typer.testing import CliRunner
 
-from wwabench import pages, views
 from wwabench.cli import app
-from wwabench.report import MARKDOWN_HEADER, markdown_board, write_report
-from wwabench.results import Summary, board, summarize
+from wwabench.episode.transcript import parse_transcript
+from wwabench.present import html as pages
+from wwabench.present import terminal as views
+from wwabench.present.report import MARKDOWN_HEADER, markdown_board, write_report
+from wwabench.results.summary import Summary, board, summarize
 from wwabench.store import FINISHED, EpisodeResult, RunMeta, Store
-from wwabench.transcript import parse_transcript
 
 from .conftest import FIXTURES
 
@@ -190,7 +191,7 @@ def test_markdown_board_has_medals_intervals_and_counts(site: Site) -> None:
 
 def test_degenerate_interval_is_flagged_in_markdown() -> None:
     """Every round identical gives a zero-width interval, which is marked, not shown as certain."""
-    from wwabench.stats import Estimate
+    from wwabench.results.stats import Estimate
 
     flat = Estimate(100.0, 0.0, 100.0, 100.0, 12, 1, 1, 12, 11)
     assert flat.degenerate
@@ -199,7 +200,7 @@ def test_degenerate_interval_is_flagged_in_markdown() -> None:
 
 
 def _summary_like(score: Any) -> Summary:
-    from wwabench.results import Protocol
+    from wwabench.results.summary import Protocol
 
     return Summary(
         run_id="r", model="m", name="m", meta={}, status="done", suite_version="v",

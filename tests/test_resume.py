@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from wwabench.episode.transcript import parse_transcript
 from wwabench.store import Store
-from wwabench.transcript import parse_transcript
 
 from .conftest import FIXTURES
 

@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wwabench.results import summarize
-from wwabench.scoring import (
+from wwabench.episode.scoring import (
     FAILED_CALL_COST,
     SLACK_STEPS,
     WRONG_COMMAND_COST,
@@ -23,6 +22,7 @@ from wwabench.scoring import (
     efficiency,
     round_score,
 )
+from wwabench.results.summary import summarize
 from wwabench.store import EpisodeResult, RunMeta, Store
 from wwabench.tasks import Task
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from wwabench.episode.scoring import SLACK_STEPS, WRONG_COMMAND_COST
+from wwabench.results.sensitivity import LADDER, Sensitivity, measure
 from wwabench.sandbox.bwrap import BwrapFactory
-from wwabench.scoring import SLACK_STEPS, WRONG_COMMAND_COST
-from wwabench.sensitivity import LADDER, Sensitivity, measure
 from wwabench.tasks import load_suite
 
 

@@ -1,4 +1,4 @@
-"""wwabench.stats against the fixtures of /work/shared/statistics.md §5 and §7, plus invariants.
+"""wwabench.results.stats against the fixtures of statistics.md §5 and §7, plus invariants.
 
 Fixture values are the note's printed numbers (4 decimals), so they are compared with 5e-5.
 """
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats  # type: ignore[import-untyped]
 
-from wwabench.stats import (
+from wwabench.results.stats import (
     Obs,
     clopper_pearson,
     compare,

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wwabench.cli import app
-from wwabench.runner import prepare_workspace
+from wwabench.episode.runner import prepare_workspace
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskError, load_task, scan_suite

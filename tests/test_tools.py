@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from wwabench.episode.tools import OBSERVATION_BYTES, Outcome, ToolCall, execute, truncate, validate
 from wwabench.sandbox import Sandbox, SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
-from wwabench.tools import OBSERVATION_BYTES, Outcome, ToolCall, execute, truncate, validate
 
 
 @pytest.fixture

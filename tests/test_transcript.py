@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wwabench.transcript import Transcript, read_transcript
+from wwabench.episode.transcript import Transcript, read_transcript
 
 
 def test_each_event_is_on_disk_when_emitted(tmp_path: Path) -> None:

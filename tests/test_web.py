@@ -28,7 +28,7 @@ from playwright.sync_api import Dialog, Page, sync_playwright
 from typer.testing import CliRunner
 
 from wwabench.cli import app as cli
-from wwabench.results import board
+from wwabench.results.summary import board
 from wwabench.store import EpisodeResult, RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
 from wwabench.web import WebLinks, mount_web

@@ -19,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from wwabench import __version__, views
+from wwabench import __version__
 from wwabench.config import DEFAULT_MODEL, EpisodeStatus, RunStatus, models_dir, store_url
 from wwabench.doctor import Finding, run_checks
+from wwabench.episode.runner import Episode, host_facts, new_run_id, run_suite
 from wwabench.models import (
     SPEC_HELP,
     ModelCrashed,
@@ -33,9 +34,9 @@ from wwabench.models import (
 )
 from wwabench.models.builtin import ScriptError
 from wwabench.models.registry import MODELS, PullError, model_path, pull
-from wwabench.report import markdown_board, write_report
-from wwabench.results import Summary, board, board_note, compare_runs, export, summarize
-from wwabench.runner import Episode, host_facts, new_run_id, run_suite
+from wwabench.present import terminal as views
+from wwabench.present.report import markdown_board, write_report
+from wwabench.results.summary import Summary, board, board_note, compare_runs, export, summarize
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
 from wwabench.store import EpisodeResult, RunMeta, RunRow, Store, StoreError
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
@@ -575,7 +576,7 @@ def sensitivity(
     markdown: Annotated[bool, typer.Option(help="Print the table as Markdown.")] = False,
 ) -> None:
     """Prove the score moves with the work: the oracle made worse step by step, per round."""
-    from wwabench.sensitivity import LADDER, measure
+    from wwabench.results.sensitivity import LADDER, measure
 
     selected = _load(suite, task)
     result = measure(selected, _factory(False), seeds, jobs)
@@ -701,8 +702,8 @@ def items(
     db: DbOpt = None,
 ) -> None:
     """Per round: each model's mean score and solve rate, difficulty, discrimination."""
-    from wwabench.items import item_stats
     from wwabench.models.builtin import is_builtin
+    from wwabench.results.items import item_stats
 
     rows = [s for s in board(_store(db), suite_version_) if not is_builtin(s.model)]
     stats = item_stats(rows)

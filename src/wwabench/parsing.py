@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from wwabench.tools import ToolCall
+from wwabench.episode.tools import ToolCall
 
 
 class Rule(StrEnum):

@@ -33,9 +33,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wwabench import __version__
 from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus
+from wwabench.episode.runner import host_facts, new_run_id
+from wwabench.episode.transcript import parse_transcript
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
 from wwabench.models.registry import MODELS
-from wwabench.results import (
+from wwabench.results.stats import Estimate
+from wwabench.results.summary import (
     BoardCache,
     Summary,
     board_note,
@@ -43,12 +46,9 @@ from wwabench.results import (
     export,
     summarize,
 )
-from wwabench.runner import host_facts, new_run_id
 from wwabench.security import UnsafeURL, check_base_url, decrypt, encrypt, load_secret, redact
-from wwabench.stats import Estimate
 from wwabench.store import ApiKeyRow, RunMeta, RunRow, Store, StoreError
 from wwabench.tasks import SUITE_DIR, TaskError, load_suite, suite_version
-from wwabench.transcript import parse_transcript
 from wwabench.web import mount_web
 
 log = logging.getLogger(__name__)
@@ -295,7 +295,7 @@ class Side(BaseModel):
 
 
 class ComparisonOut(BaseModel):
-    """A - B on episodes paired by (round, seed); see wwabench.stats.Comparison."""
+    """A - B on episodes paired by (round, seed); see wwabench.results.stats.Comparison."""
 
     a: Side
     b: Side

@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus, store_url
-from wwabench.runner import Episode
+from wwabench.episode.runner import Episode
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -35,13 +35,13 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
 
-from wwabench import pages
 from wwabench.config import RunStatus
-from wwabench.pages import BoardControls, BoardRow, Header, ModelFacts
-from wwabench.results import BoardCache, Summary, summarize
+from wwabench.episode.transcript import parse_transcript
+from wwabench.present import html as pages
+from wwabench.present.html import BoardControls, BoardRow, Header, ModelFacts
+from wwabench.results.summary import BoardCache, Summary, summarize
 from wwabench.security import redact
 from wwabench.store import ModelRow, RunRow, Store, StoreError
-from wwabench.transcript import parse_transcript
 
 # The repository's copy; an installed package has none, so `mount_web` takes another path.
 DEFAULT_METHODOLOGY = Path(__file__).resolve().parents[2] / "docs" / "methodology.md"

@@ -23,6 +23,7 @@ from cryptography.fernet import InvalidToken
 from wwabench import __version__
 from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.credentials import Grant, granted_key, store_password
+from wwabench.episode.runner import Episode, host_facts, new_run_id, run_episode
 from wwabench.models import (
     ModelCrashed,
     ModelParams,
@@ -31,7 +32,6 @@ from wwabench.models import (
     close_provider,
     resolve,
 )
-from wwabench.runner import Episode, host_facts, new_run_id, run_episode
 from wwabench.sandbox import SandboxFactory
 from wwabench.security import check_base_url, decrypt, redact
 from wwabench.store import EpisodeResult, Lease, RunMeta, RunRow, Store

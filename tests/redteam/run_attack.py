@@ -16,12 +16,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from wwabench import checks
+from wwabench.episode import checks
+from wwabench.episode.runner import run_episode
+from wwabench.episode.transcript import read_transcript
 from wwabench.models import resolve
-from wwabench.runner import run_episode
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import load_task
-from wwabench.transcript import read_transcript
 
 ROUNDS = Path(__file__).resolve().parents[1] / "fixtures" / "redteam"
 

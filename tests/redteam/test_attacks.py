@@ -27,9 +27,9 @@ from typing import Any
 
 import pytest
 
-from wwabench.checks import QUOTABLE_LINE
+from wwabench.episode.checks import QUOTABLE_LINE
+from wwabench.episode.runner import run_episode
 from wwabench.models import resolve
-from wwabench.runner import run_episode
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import load_task
 

@@ -12,11 +12,11 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from wwabench.episode.scoring import CheckOutcome
+from wwabench.episode.tools import truncate
 from wwabench.sandbox import SandboxError, SandboxFactory, SandboxSpec
 from wwabench.sandbox.supervisor import git_config_env
-from wwabench.scoring import CheckOutcome
 from wwabench.tasks import Check, Variant
-from wwabench.tools import truncate
 
 CHECK_SECONDS = 60.0
 CHECKS_MOUNT = "/checks"

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib.resources import files
 
+from wwabench.episode.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execute, validate
+from wwabench.episode.transcript import Transcript
 from wwabench.models import ContextExhausted, Message, Model, Turn
 from wwabench.parsing import FAMILY_RULES, parse_tool_calls
 from wwabench.sandbox import Sandbox, SandboxError
 from wwabench.tasks import TaskLimits
-from wwabench.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execute, validate
-from wwabench.transcript import Transcript
 
 SYSTEM_PROMPT = files("wwabench").joinpath("prompts/system.md").read_text()
 # What a model is told after a turn that ran nothing: what was wrong, and the expected

@@ -19,9 +19,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wwabench.agent import AgentResult, run_agent
-from wwabench.checks import CheckResult, run_checks
 from wwabench.config import EpisodeStatus
+from wwabench.episode.checks import CheckResult, run_checks
+from wwabench.episode.loop import AgentResult, run_agent
+from wwabench.episode.scoring import Conduct, correctness, efficiency, round_score
+from wwabench.episode.transcript import Listener, Transcript
 from wwabench.models import ModelCrashed, ModelUnavailable, Provider
 from wwabench.sandbox import (
     MiB,
@@ -31,9 +33,7 @@ from wwabench.sandbox import (
     SandboxSpec,
     SandboxUnavailable,
 )
-from wwabench.scoring import Conduct, correctness, efficiency, round_score
 from wwabench.tasks import TASK_ROOTS, Task, TaskError, Variant
-from wwabench.transcript import Listener, Transcript
 
 SETUP_SECONDS = 60.0
 EXPORT_BYTES = 512 * MiB

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from wwabench.episode.tools import ToolCall
 from wwabench.tasks import Variant
-from wwabench.tools import ToolCall
 
 Role = Literal["system", "user", "assistant", "tool"]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import anthropic
 
+from wwabench.episode.tools import ToolCall
 from wwabench.models import Message, ModelParams, Turn, Usage
 from wwabench.models.api import ApiProvider
 from wwabench.models.chat import text_mode_system
@@ -18,7 +19,6 @@ from wwabench.models.faults import (
     fault_for_status,
     retry_after,
 )
-from wwabench.tools import ToolCall
 
 REQUEST_SECONDS = 600.0
 FINISH = {"end_turn": "stop", "max_tokens": "length", "tool_use": "tool_calls"}

@@ -23,9 +23,9 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from wwabench.episode.tools import ToolCall
 from wwabench.models import Message, ModelParams, Turn
 from wwabench.tasks import Variant
-from wwabench.tools import ToolCall
 
 SUBMIT = "submit"
 

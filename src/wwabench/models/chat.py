@@ -8,8 +8,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from wwabench.episode.tools import ToolCall
 from wwabench.models import Message, Turn, Usage
-from wwabench.tools import ToolCall
 
 TEXT_MODE_TOOLS = """
 # Tools

@@ -14,6 +14,7 @@ import httpx2
 from google import genai
 from google.genai import errors, types
 
+from wwabench.episode.tools import ToolCall
 from wwabench.models import Message, ModelParams, Turn, Usage
 from wwabench.models.api import ApiProvider
 from wwabench.models.chat import text_mode_system
@@ -22,7 +23,6 @@ from wwabench.models.faults import (
     Fault,
     fault_for_status,
 )
-from wwabench.tools import ToolCall
 
 REQUEST_MS = 600_000
 FINISH = {"STOP": "stop", "MAX_TOKENS": "length"}

@@ -20,13 +20,14 @@ from typing import Any, Protocol
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from wwabench import __version__, views
-from wwabench.agent import FAILED_TURNS
+from wwabench import __version__
 from wwabench.config import FINISHED, RunStatus
-from wwabench.items import item_stats
+from wwabench.episode.loop import FAILED_TURNS
 from wwabench.models.builtin import is_builtin
-from wwabench.results import Summary, board_note
-from wwabench.stats import Estimate
+from wwabench.present import terminal as views
+from wwabench.results.items import item_stats
+from wwabench.results.stats import Estimate
+from wwabench.results.summary import Summary, board_note
 from wwabench.store import RunRow
 
 CI_NOTE = board_note("wwabench compare A B")
@@ -272,7 +273,7 @@ def rate_interval(e: Estimate) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("wwabench", "templates"),
+        loader=PackageLoader("wwabench.present", "templates"),
         autoescape=True,
         undefined=StrictUndefined,  # a misspelt field fails the tests instead of vanishing
         trim_blocks=True,

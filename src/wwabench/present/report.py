@@ -11,11 +11,12 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from wwabench import pages, views
 from wwabench.config import FINISHED
-from wwabench.results import Summary, board, board_note
+from wwabench.episode.transcript import parse_transcript
+from wwabench.present import html as pages
+from wwabench.present import terminal as views
+from wwabench.results.summary import Summary, board, board_note
 from wwabench.store import Store, StoreError
-from wwabench.transcript import parse_transcript
 
 
 def _write(path: Path, html: str) -> None:

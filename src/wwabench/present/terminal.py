@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from wwabench.results import Summary
-from wwabench.stats import Comparison, Estimate
+from wwabench.results.stats import Comparison, Estimate
+from wwabench.results.summary import Summary
 
 
 def interval(e: Estimate, digits: int = 1) -> str:

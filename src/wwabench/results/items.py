@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from statistics import fmean
 
 from wwabench.models.builtin import is_builtin
-from wwabench.results import Summary
+from wwabench.results.summary import Summary
 
 NOBODY = "no model solves it"
 EVERYONE = "every model solves it"

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from wwabench.episode.runner import run_suite
 from wwabench.models import resolve
 from wwabench.models.builtin import DEGRADATIONS
-from wwabench.runner import run_suite
 from wwabench.sandbox import SandboxFactory
 from wwabench.tasks import Task
 

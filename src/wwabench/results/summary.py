@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from wwabench.agent import FAILED_TURNS
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
-from wwabench.stats import (
+from wwabench.episode.loop import FAILED_TURNS
+from wwabench.results.stats import (
     Comparison,
     Estimate,
     Obs,
