@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from wwabench.episode.runner import Episode, run_episode
+from wwabench.episode.record import Episode
+from wwabench.episode.runner import run_episode
 from wwabench.models import resolve
 from wwabench.models.llama import default_threads
 from wwabench.models.registry import MODELS, pull

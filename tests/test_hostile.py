@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from wwabench.episode.runner import Episode
-from wwabench.episode.transcript import read_transcript
+from wwabench.episode.record import Episode
+from wwabench.episode.transcript import parse_transcript
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task, TaskLimits
@@ -28,7 +28,7 @@ def bash(command: str) -> dict[str, Any]:
 
 
 def outputs(episode: Episode) -> str:
-    events = read_transcript(Path(episode.transcript))
+    events = parse_transcript(episode.transcript)
     return "\n".join(e["output"] for e in events if e["event"] == "tool_result")
 
 

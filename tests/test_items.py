@@ -31,7 +31,7 @@ def store(tmp_path: object) -> Store:
                        host={})  # fmt: skip
         s.create_run(meta, dict.fromkeys(scores, "shell"))
         for task, score in scores.items():
-            assert s.record(run, _result(task, score), "")
+            assert s.record(run, _result(task, score))
         s.finish_run(run, 1.0)
     return s
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,14 @@ from playwright.sync_api import Dialog, Page, sync_playwright
 from typer.testing import CliRunner
 
 from wwabench.cli import app
+from wwabench.config import FINISHED, EpisodeStatus
+from wwabench.episode.record import AgentResult, Episode
 from wwabench.episode.transcript import parse_transcript
 from wwabench.present import html as pages
 from wwabench.present import terminal as views
 from wwabench.present.report import MARKDOWN_HEADER, markdown_board, write_report
 from wwabench.results.summary import Summary, board, summarize
-from wwabench.store import FINISHED, EpisodeResult, RunMeta, Store
+from wwabench.store import RunMeta, Store
 
 from .conftest import FIXTURES
 
@@ -43,30 +45,32 @@ class Site:
         return next(s for s in self.rows if s.model == model)
 
 
-def _result(task: str, score: float, status: str = "ok", error: str = "") -> EpisodeResult:
-    return EpisodeResult(
+def _result(task: str, score: float, status: str = "ok", error: str = "") -> Episode:
+    return Episode(
         task=task,
+        category="",
         seed=0,
-        status=status,
+        status=EpisodeStatus(status),
         error=error,
         score=score,
         correctness=score / 100,
         efficiency=1.0,
-        solved=score == 100.0,
         reference_steps=1,
-        stop="submitted" if status == "ok" else "",
-        turns=1,
-        steps=1,
-        tool_calls=1,
-        failed_calls=0,
-        wrong_commands=0,
-        input_tokens=10,
-        output_tokens=5,
+        agent=AgentResult(
+            stop="submitted" if status == "ok" else "",
+            turns=1,
+            steps=1,
+            tool_calls=1,
+            failed_calls=0,
+            wrong_commands=0,
+            input_tokens=10,
+            output_tokens=5,
+            model_seconds=0.1,
+            retry_seconds=0.0,
+            tool_seconds=0.1,
+            turn_kinds={"native": 1},
+        ),
         seconds=0.5,
-        model_seconds=0.1,
-        retry_seconds=0.0,
-        tool_seconds=0.1,
-        turn_kinds={"native": 1},
         checks=[],
     )
 
@@ -132,9 +136,13 @@ def _add_hostile_run(store: Store) -> None:
     )
     store.create_run(meta, {t: "shell" if t != "gamma" else "<b>odd</b>" for t in tasks})
     for task, score in HOSTILE_SCORES.items():
-        assert store.record(HOSTILE_RUN, _result(task, score), _hostile_transcript(task, score))
+        assert store.record(
+            HOSTILE_RUN, replace(_result(task, score), transcript=_hostile_transcript(task, score))
+        )
     error = _jsonl([{"t": 0, "event": "error", "error": "sandbox gone <script>x</script>"}])
-    assert store.record(HOSTILE_RUN, _result("delta", 0.0, "error", "sandbox gone"), error)
+    assert store.record(
+        HOSTILE_RUN, replace(_result("delta", 0.0, "error", "sandbox gone"), transcript=error)
+    )
     store.finish_run(HOSTILE_RUN, 1.0)
 
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wwabench.episode.record import AgentResult, Episode
 from wwabench.episode.scoring import (
     FAILED_CALL_COST,
     SLACK_STEPS,
@@ -23,34 +24,10 @@ from wwabench.episode.scoring import (
     round_score,
 )
 from wwabench.results.summary import summarize
-from wwabench.store import EpisodeResult, RunMeta, Store
+from wwabench.store import RunMeta, Store
 from wwabench.tasks import Task
 
-EMPTY_RESULT = EpisodeResult(
-    task="",
-    seed=0,
-    status="ok",
-    error="",
-    score=0.0,
-    correctness=0.0,
-    efficiency=0.0,
-    solved=False,
-    reference_steps=1,
-    stop="submitted",
-    turns=1,
-    steps=1,
-    tool_calls=1,
-    failed_calls=0,
-    wrong_commands=0,
-    input_tokens=0,
-    output_tokens=0,
-    seconds=0.0,
-    model_seconds=0.0,
-    retry_seconds=0.0,
-    tool_seconds=0.0,
-    turn_kinds={},
-    checks=[],
-)
+EMPTY_RESULT = Episode(task="", category="", seed=0, agent=AgentResult(stop="submitted"))
 
 
 def answer(task: Task) -> dict[str, Any]:
@@ -165,7 +142,7 @@ def test_run_score_is_the_mean_of_round_means(tmp_path: Path) -> None:
         {"a": "git", "b": "shell"},
     )
     for task, seed, score in [("a", 0, 100.0), ("a", 1, 0.0), ("b", 0, 80.0), ("b", 1, 80.0)]:
-        store.record("r", replace(EMPTY_RESULT, task=task, seed=seed, score=score), "")
+        store.record("r", replace(EMPTY_RESULT, task=task, seed=seed, score=score))
     summary = summarize(store.run("r"))
     assert summary.score.mean == pytest.approx((50 + 80) / 2)
     assert summary.categories == {"git": 50.0, "shell": 80.0}

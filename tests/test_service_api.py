@@ -17,6 +17,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 import wwabench.cli
+from wwabench.config import EpisodeStatus
+from wwabench.episode.record import AgentResult, Episode
 from wwabench.models.registry import MODELS
 from wwabench.security import decrypt
 from wwabench.service import (
@@ -27,7 +29,7 @@ from wwabench.service import (
     Submission,
     create_app,
 )
-from wwabench.store import EpisodeResult, Store
+from wwabench.store import Store
 from wwabench.tasks import load_suite
 
 from .conftest import FIXTURES
@@ -92,30 +94,32 @@ def scored(tmp_path: Any) -> dict[str, str]:
     return runs
 
 
-def episode(task: str, seed: int, **fields: Any) -> EpisodeResult:
-    base = EpisodeResult(
+def episode(task: str, seed: int, **fields: Any) -> Episode:
+    base = Episode(
         task=task,
+        category="",
         seed=seed,
-        status="ok",
+        status=EpisodeStatus.OK,
         error="",
         score=50.0,
         correctness=0.5,
         efficiency=0.5,
-        solved=False,
         reference_steps=2,
-        stop="submitted",
-        turns=2,
-        steps=2,
-        tool_calls=2,
-        failed_calls=0,
-        wrong_commands=0,
-        input_tokens=10,
-        output_tokens=5,
+        agent=AgentResult(
+            stop="submitted",
+            turns=2,
+            steps=2,
+            tool_calls=2,
+            failed_calls=0,
+            wrong_commands=0,
+            input_tokens=10,
+            output_tokens=5,
+            model_seconds=0.5,
+            retry_seconds=0.0,
+            tool_seconds=0.1,
+            turn_kinds={"native": 2},
+        ),
         seconds=1.0,
-        model_seconds=0.5,
-        retry_seconds=0.0,
-        tool_seconds=0.1,
-        turn_kinds={"native": 2},
         checks=[],
     )
     return replace(base, **fields)
@@ -349,7 +353,7 @@ def test_finished_episodes_free_the_quota(client: TestClient, store: Store) -> N
         == 429
     )
     for task in store.run(run_id).tasks:
-        store.record(run_id, episode(task, 0), "")
+        store.record(run_id, episode(task, 0))
     assert (
         client.post("/api/submissions", json={"model": "openai/x"}, headers=auth(plain)).status_code
         == 201
@@ -551,7 +555,10 @@ def test_the_provider_key_is_stored_encrypted_and_never_shown(
     task = store.run(run_id).tasks[0]
     leaked = json.dumps({"event": "model", "text": f"auth {PROVIDER_KEY} failed"}) + "\n"
     store.record(
-        run_id, episode(task, 0, status="error", error=f"401 for key {PROVIDER_KEY}"), leaked
+        run_id,
+        replace(
+            episode(task, 0, status="error", error=f"401 for key {PROVIDER_KEY}"), transcript=leaked
+        ),
     )
 
     bodies = [r.text, legacy.text]
@@ -592,7 +599,7 @@ def test_a_hostile_provider_key_cannot_break_the_responses(
     run_id = client.post("/api/submissions", json=body, headers=auth(key)).json()["id"]
     task = store.run(run_id).tasks[0]
     transcript = json.dumps({"event": "error", "text": f"bad key {chosen}", "n": 1.5}) + "\n"
-    store.record(run_id, episode(task, 0, error=f"said {chosen}"), transcript)
+    store.record(run_id, replace(episode(task, 0, error=f"said {chosen}"), transcript=transcript))
     for path in (f"/api/runs/{run_id}", f"/api/runs/{run_id}/transcripts/{task}/0"):
         r = client.get(path)
         assert r.status_code == 200, r.text
@@ -686,7 +693,7 @@ def test_a_run_with_nothing_scored_reads_and_compares_cleanly(
     # Finished with every episode an infrastructure error (say, a bad provider key):
     # the leaderboard passes over it instead of failing.
     for task in store.run(run_id).tasks:
-        store.record(run_id, episode(task, 0, status="error", error="provider down"), "")
+        store.record(run_id, episode(task, 0, status="error", error="provider down"))
     assert store.complete(run_id)
     board = client.get("/api/leaderboard")
     assert board.status_code == 200
@@ -703,8 +710,8 @@ def test_a_run_in_progress_shows_its_score_so_far(
         "id"
     ]
     tasks = store.run(run_id).tasks
-    store.record(run_id, episode(tasks[0], 0, score=80.0), "")
-    store.record(run_id, episode(tasks[1], 0, score=40.0), "")
+    store.record(run_id, episode(tasks[0], 0, score=80.0))
+    store.record(run_id, episode(tasks[1], 0, score=40.0))
     got = strict(client.get(f"/api/submissions/{run_id}").text)
     assert got["progress"] == {"done": 2, "total": ROUNDS, "errors": 0, "pending": ROUNDS - 2}
     assert got["score"]["mean"] == 60.0

@@ -10,7 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from wwabench.store import Base, EpisodeResult, RunMeta, Store, StoreError, connect, migrate
+from wwabench.config import EpisodeStatus
+from wwabench.episode.record import AgentResult, CheckResult, Episode
+from wwabench.store import Base, RunMeta, Store, StoreError, connect, migrate
 
 TASKS = {"alpha": "git", "beta": "shell"}
 
@@ -31,39 +33,34 @@ def meta(run_id: str = "run-1", seeds: list[int] | None = None) -> RunMeta:
     )
 
 
-def result(task: str, seed: int, score: float = 70.0) -> EpisodeResult:
-    return EpisodeResult(
+def result(task: str, seed: int, score: float = 70.0) -> Episode:
+    return Episode(
         task=task,
+        category=TASKS.get(task, ""),
         seed=seed,
-        status="ok",
+        status=EpisodeStatus.OK,
         error="",
         score=score,
         correctness=1.0,
         efficiency=0.0,
-        solved=True,
         reference_steps=2,
-        stop="submitted",
-        turns=3,
-        steps=2,
-        tool_calls=2,
-        failed_calls=0,
-        wrong_commands=1,
-        input_tokens=100,
-        output_tokens=20,
+        agent=AgentResult(
+            stop="submitted",
+            turns=3,
+            steps=2,
+            tool_calls=2,
+            failed_calls=0,
+            wrong_commands=1,
+            input_tokens=100,
+            output_tokens=20,
+            model_seconds=1.0,
+            retry_seconds=0.0,
+            tool_seconds=0.2,
+            turn_kinds={"native": 3},
+        ),
         seconds=1.5,
-        model_seconds=1.0,
-        retry_seconds=0.0,
-        tool_seconds=0.2,
-        turn_kinds={"native": 3},
         checks=[
-            {
-                "name": "c1",
-                "weight": 1.0,
-                "passed": True,
-                "exit_code": 0,
-                "output": "ok",
-                "seconds": 0.1,
-            }
+            CheckResult(name="c1", weight=1.0, passed=True, exit_code=0, output="ok", seconds=0.1)
         ],
     )
 
@@ -79,9 +76,9 @@ def test_run_lifecycle_and_first_result_wins(db_url: str) -> None:
     store = Store(db_url)
     store.create_run(meta(), TASKS)
     assert store.pending("run-1") == [("alpha", 3), ("beta", 3), ("alpha", 4), ("beta", 4)]
-    assert store.record("run-1", result("alpha", 3), '{"event": "x"}\n')
+    assert store.record("run-1", replace(result("alpha", 3), transcript='{"event": "x"}\n'))
     # A repeated delivery of the same episode changes nothing.
-    assert not store.record("run-1", result("alpha", 3, score=5.0), "other")
+    assert not store.record("run-1", replace(result("alpha", 3, score=5.0), transcript="other"))
     store.finish_run("run-1", 2.0)
     run = store.run("run-1")
     assert run.status == "interrupted" and run.seconds == 2.0
@@ -89,7 +86,7 @@ def test_run_lifecycle_and_first_result_wins(db_url: str) -> None:
     assert alpha3.score == 70.0 and alpha3.checks[0].name == "c1" and alpha3.trial == 0
     assert store.transcript("run-1", "alpha", 3) == '{"event": "x"}\n'
     for task, seed in store.pending("run-1"):
-        store.record("run-1", result(task, seed), "")
+        store.record("run-1", result(task, seed))
     store.finish_run("run-1", 1.0)
     run = store.run("run-1")
     assert run.status == "done" and run.seconds == 3.0 and run.finished is not None
@@ -100,7 +97,7 @@ def test_unknown_episode_and_run_are_clear_errors(db_url: str) -> None:
     store = Store(db_url)
     store.create_run(meta(), TASKS)
     try:
-        store.record("run-1", result("gamma", 3), "")
+        store.record("run-1", result("gamma", 3))
     except StoreError as exc:
         assert "no episode gamma seed 3" in str(exc)
     else:

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,10 @@ from playwright.sync_api import Dialog, Page, sync_playwright
 from typer.testing import CliRunner
 
 from wwabench.cli import app as cli
+from wwabench.config import EpisodeStatus
+from wwabench.episode.record import AgentResult, CheckResult, Episode
 from wwabench.results.summary import board
-from wwabench.store import EpisodeResult, RunMeta, Store
+from wwabench.store import RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
 from wwabench.web import WebLinks, mount_web
 
@@ -64,15 +66,16 @@ class Site:
     client: TestClient
 
 
-def _result(task: str, seed: int, score: float) -> EpisodeResult:
-    return EpisodeResult(
-        task=task, seed=seed, status="ok", error="", score=score, correctness=score / 100,
-        efficiency=1.0, solved=score == 100.0, reference_steps=2, stop="submitted", turns=2,
-        steps=2, tool_calls=2, failed_calls=0, wrong_commands=0, input_tokens=100,
-        output_tokens=20, seconds=1.0, model_seconds=0.5, retry_seconds=0.0, tool_seconds=0.2,
-        turn_kinds={"native": 2},
-        checks=[{"name": "the file is right", "weight": 1.0, "passed": score >= 50,
-                 "exit_code": 0 if score >= 50 else 1, "output": "", "seconds": 0.1}],
+def _result(task: str, seed: int, score: float) -> Episode:
+    return Episode(
+        task=task, category="", seed=seed, status=EpisodeStatus.OK, error="", score=score,
+        correctness=score / 100, efficiency=1.0, reference_steps=2, seconds=1.0,
+        agent=AgentResult(stop="submitted", turns=2, steps=2, tool_calls=2, failed_calls=0,
+                          wrong_commands=0, input_tokens=100, output_tokens=20,
+                          model_seconds=0.5, retry_seconds=0.0, tool_seconds=0.2,
+                          turn_kinds={"native": 2}),
+        checks=[CheckResult(name="the file is right", weight=1.0, passed=score >= 50,
+                            exit_code=0 if score >= 50 else 1, output="", seconds=0.1)],
     )  # fmt: skip
 
 
@@ -110,7 +113,10 @@ def _add_run(store: Store, model: str, run_id: str, finish: bool = True) -> None
         for seed, score in enumerate(values):
             if finish or seed == 0:  # an unfinished run has some episodes still pending
                 store.record(
-                    run_id, _result(task, seed, score), _transcript(model, task, seed, score)
+                    run_id,
+                    replace(
+                        _result(task, seed, score), transcript=_transcript(model, task, seed, score)
+                    ),
                 )
     if finish:
         store.finish_run(run_id, 1.0)

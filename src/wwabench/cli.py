@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from wwabench import __version__
 from wwabench.config import DEFAULT_MODEL, EpisodeStatus, RunStatus, models_dir, store_url
 from wwabench.doctor import Finding, run_checks
-from wwabench.episode.runner import Episode, host_facts, new_run_id, run_suite
+from wwabench.episode.record import Episode
+from wwabench.episode.runner import host_facts, new_run_id, run_suite
 from wwabench.models import (
     SPEC_HELP,
     ModelCrashed,
@@ -38,7 +39,7 @@ from wwabench.present import terminal as views
 from wwabench.present.report import markdown_board, write_report
 from wwabench.results.summary import Summary, board, board_note, compare_runs, export, summarize
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
-from wwabench.store import EpisodeResult, RunMeta, RunRow, Store, StoreError
+from wwabench.store import RunMeta, RunRow, Store, StoreError
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
 
 app = typer.Typer(
@@ -507,8 +508,7 @@ def _execute(
     run_dir = out / run_id
 
     def record(ep: Episode) -> None:
-        text = Path(ep.transcript).read_text(encoding="utf-8") if ep.transcript else ""
-        store.record(run_id, EpisodeResult.of(ep), text)
+        store.record(run_id, ep)
 
     in_process = row.model.spec.startswith(("local/", "gguf:"))
     start = time.monotonic()

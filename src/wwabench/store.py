@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus, store_url
-from wwabench.episode.runner import Episode
+from wwabench.episode.record import Episode
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -207,64 +207,6 @@ class RunMeta:
             host=host,
             price_in=run.price_in,
             price_out=run.price_out,
-        )
-
-
-@dataclass(frozen=True)
-class EpisodeResult:
-    """A finished episode, flattened for storage (the runner's Episode, checks aside)."""
-
-    task: str
-    seed: int
-    status: str
-    error: str
-    score: float
-    correctness: float
-    efficiency: float
-    solved: bool
-    reference_steps: int
-    stop: str
-    turns: int
-    steps: int
-    tool_calls: int
-    failed_calls: int
-    wrong_commands: int
-    input_tokens: int
-    output_tokens: int
-    seconds: float
-    model_seconds: float
-    retry_seconds: float
-    tool_seconds: float
-    turn_kinds: dict[str, int]
-    checks: list[dict[str, Any]]
-
-    @classmethod
-    def of(cls, ep: Episode) -> EpisodeResult:
-        a = ep.agent
-        return cls(
-            task=ep.task,
-            seed=ep.seed,
-            status=ep.status,
-            error=ep.error,
-            score=ep.score,
-            correctness=ep.correctness,
-            efficiency=ep.efficiency,
-            solved=ep.solved,
-            reference_steps=ep.reference_steps,
-            stop=a.stop,
-            turns=a.turns,
-            steps=a.steps,
-            tool_calls=a.tool_calls,
-            failed_calls=a.failed_calls,
-            wrong_commands=a.wrong_commands,
-            input_tokens=a.input_tokens,
-            output_tokens=a.output_tokens,
-            seconds=ep.seconds,
-            model_seconds=a.model_seconds,
-            retry_seconds=a.retry_seconds,
-            tool_seconds=a.tool_seconds,
-            turn_kinds=dict(a.turn_kinds),
-            checks=[asdict(c) for c in ep.checks],
         )
 
 
@@ -454,11 +396,9 @@ class Store:
             )
             return [(t, seed) for t, seed in rows]
 
-    def record(self, run_id: str, result: EpisodeResult, transcript: str) -> bool:
+    def record(self, run_id: str, episode: Episode) -> bool:
         """Store a finished episode once; False when it already had a result."""
-        fields = asdict(result)
-        checks = fields.pop("checks")
-        task, seed = fields.pop("task"), fields.pop("seed")
+        task, seed = episode.task, episode.seed
         with self.session() as s, s.begin():
             ep_id = s.scalar(
                 select(EpisodeRow.id).where(
@@ -472,12 +412,12 @@ class Store:
             done = s.execute(
                 update(EpisodeRow)
                 .where(EpisodeRow.id == ep_id, EpisodeRow.status.not_in(FINISHED))
-                .values(**fields, finished=_now(), lease_owner=None, lease_expires=None)
+                .values(**episode.columns(), finished=_now(), lease_owner=None, lease_expires=None)
             )
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 return False
-            s.add_all(CheckRow(episode_id=ep_id, **c) for c in checks)
-            s.add(TranscriptRow(episode_id=ep_id, jsonl=transcript))
+            s.add_all(CheckRow(episode_id=ep_id, **asdict(c)) for c in episode.checks)
+            s.add(TranscriptRow(episode_id=ep_id, jsonl=episode.transcript))
         return True
 
     def finish_run(self, run_id: str, seconds: float) -> None:

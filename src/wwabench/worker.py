@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from cryptography.fernet import InvalidToken
 from wwabench import __version__
 from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.credentials import Grant, granted_key, store_password
-from wwabench.episode.runner import Episode, host_facts, new_run_id, run_episode
+from wwabench.episode.record import Episode
+from wwabench.episode.runner import host_facts, new_run_id, run_episode
 from wwabench.models import (
     ModelCrashed,
     ModelParams,
@@ -34,7 +34,7 @@ from wwabench.models import (
 )
 from wwabench.sandbox import SandboxFactory
 from wwabench.security import check_base_url, decrypt, redact
-from wwabench.store import EpisodeResult, Lease, RunMeta, RunRow, Store
+from wwabench.store import Lease, RunMeta, RunRow, Store
 from wwabench.tasks import SUITE_DIR, Task, load_suite, suite_version
 
 log = logging.getLogger("wwabench.worker")
@@ -116,13 +116,7 @@ class Worker:
             self.store.release(lease)
             self._drop(run.id)
             return True
-        text = ""
-        if episode.transcript:
-            text = Path(episode.transcript).read_text(encoding="utf-8")
-            Path(episode.transcript).unlink(missing_ok=True)
-        secrets = [*ctx.secrets, *self.held_secrets]
-        episode.error = redact(episode.error, secrets)
-        if not self.store.record(run.id, EpisodeResult.of(episode), redact(text, secrets)):
+        if not self.store.record(run.id, episode):
             log.warning(
                 "%s: %s %s seed %d already had a result", self.name, run.id, lease.task, lease.seed
             )
@@ -177,11 +171,16 @@ class Worker:
                 category=task.category if task else "",
                 seed=lease.seed,
                 status=EpisodeStatus.ERROR,
-                error=ctx.problem or f"this worker's suite has no round {lease.task!r}",
+                error=redact(
+                    ctx.problem or f"this worker's suite has no round {lease.task!r}",
+                    self._secrets(ctx),
+                ),
             )
-        fd, path = tempfile.mkstemp(prefix="wwabench-", suffix=".jsonl")
-        os.close(fd)
-        return run_episode(task, lease.seed, ctx.provider, self.factory, Path(path))
+        return run_episode(task, lease.seed, ctx.provider, self.factory, secrets=self._secrets(ctx))
+
+    def _secrets(self, ctx: _RunContext) -> list[str]:
+        """Everything secret this episode could meet: the run's key and the worker's."""
+        return [*ctx.secrets, *self.held_secrets]
 
 
 class _Heartbeat:

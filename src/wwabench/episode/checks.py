@@ -9,10 +9,9 @@ check runs.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 
-from wwabench.episode.scoring import CheckOutcome
+from wwabench.episode.record import CheckResult
 from wwabench.episode.tools import truncate
 from wwabench.sandbox import SandboxError, SandboxFactory, SandboxSpec
 from wwabench.sandbox.supervisor import git_config_env
@@ -33,13 +32,6 @@ CHECK_GIT_CONFIG = {
     "gpg.program": "false",
     "core.pager": "cat",
 }
-
-
-@dataclass(frozen=True)
-class CheckResult(CheckOutcome):
-    exit_code: int = 0
-    output: str = ""
-    seconds: float = 0.0
 
 
 def run_checks(

@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib.resources import files
 
+from wwabench.episode.record import AgentResult
 from wwabench.episode.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execute, validate
 from wwabench.episode.transcript import Transcript
 from wwabench.models import ContextExhausted, Message, Model, Turn
@@ -68,23 +68,6 @@ class TurnKind(StrEnum):
 FAILED_TURNS = frozenset(
     {TurnKind.MALFORMED, TurnKind.INVALID, TurnKind.NO_CALL, TurnKind.TRUNCATED}
 )
-
-
-@dataclass
-class AgentResult:
-    stop: str = ""  # submitted | step_limit | wall_limit | stuck | context_limit | sandbox_lost
-    turns: int = 0
-    steps: int = 0  # tool calls except submit, plus turns without a call
-    tool_calls: int = 0
-    failed_calls: int = 0
-    wrong_commands: int = 0
-    seconds: float = 0.0
-    model_seconds: float = 0.0
-    retry_seconds: float = 0.0
-    tool_seconds: float = 0.0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    turn_kinds: dict[str, int] = field(default_factory=dict)
 
 
 def classify(

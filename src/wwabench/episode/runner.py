@@ -15,13 +15,14 @@ import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from wwabench.config import EpisodeStatus
-from wwabench.episode.checks import CheckResult, run_checks
-from wwabench.episode.loop import AgentResult, run_agent
+from wwabench.episode.checks import run_checks
+from wwabench.episode.loop import run_agent
+from wwabench.episode.record import Episode
 from wwabench.episode.scoring import Conduct, correctness, efficiency, round_score
 from wwabench.episode.transcript import Listener, Transcript
 from wwabench.models import ModelCrashed, ModelUnavailable, Provider
@@ -38,28 +39,6 @@ from wwabench.tasks import TASK_ROOTS, Task, TaskError, Variant
 SETUP_SECONDS = 60.0
 EXPORT_BYTES = 512 * MiB
 SETUP_FILE = "/tmp/.wwabench-setup.sh"  # removed before the agent's first turn
-
-
-@dataclass
-class Episode:
-    task: str
-    category: str
-    seed: int
-    status: EpisodeStatus = EpisodeStatus.OK
-    error: str = ""
-    score: float = 0.0
-    correctness: float = 0.0
-    efficiency: float = 0.0
-    reference_steps: int = 0
-    agent: AgentResult = field(default_factory=AgentResult)
-    checks: list[CheckResult] = field(default_factory=list)
-    seconds: float = 0.0
-    transcript: str = ""
-
-    @property
-    def solved(self) -> bool:
-        """Every hidden check passed: the binary outcome behind pass@1 and pass^k."""
-        return self.status == EpisodeStatus.OK and self.correctness >= 1.0
 
 
 def prepare_workspace(sandbox: Sandbox, variant: Variant) -> None:
@@ -110,14 +89,17 @@ def run_episode(
     seed: int,
     provider: Provider,
     factory: SandboxFactory,
-    transcript_path: Path | None,
+    transcript_path: Path | None = None,
     listener: Listener | None = None,
+    secrets: Sequence[str] = (),
 ) -> Episode:
+    """The episode's record; its transcript is also written to `transcript_path` as it
+    happens, with `secrets` redacted from every event before it reaches a file or the
+    record."""
     start = time.monotonic()
     episode = Episode(task=task.id, category=task.category, seed=seed)
     episode.reference_steps = task.reference_steps
-    episode.transcript = str(transcript_path or "")
-    transcript = Transcript(transcript_path, listener)
+    transcript = Transcript(transcript_path, listener, secrets)
     transcript.event("episode_start", task=task.id, seed=seed, model=provider.spec)
     agent_started = False
     try:
@@ -170,6 +152,8 @@ def run_episode(
         seconds=round(episode.seconds, 6),
     )
     transcript.close()
+    episode.error = transcript.redact(episode.error)
+    episode.transcript = transcript.text()
     return episode
 
 
