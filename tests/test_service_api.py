@@ -17,7 +17,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 import wwabench.cli
-from wwabench.config import EpisodeStatus
+from wwabench import lifecycle
+from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.episode.record import AgentResult, Episode
 from wwabench.models.registry import MODELS
 from wwabench.security import decrypt
@@ -694,7 +695,7 @@ def test_a_run_with_nothing_scored_reads_and_compares_cleanly(
     # the leaderboard passes over it instead of failing.
     for task in store.run(run_id).tasks:
         store.record(run_id, episode(task, 0, status="error", error="provider down"))
-    assert store.complete(run_id)
+    assert lifecycle.finish(store, run_id) == RunStatus.DONE
     board = client.get("/api/leaderboard")
     assert board.status_code == 200
     assert [row["model"] for row in board.json()["rows"]] == ["oracle", "null"]

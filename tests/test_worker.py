@@ -6,7 +6,7 @@ import threading
 import time
 
 from wwabench import __version__
-from wwabench.episode.runner import host_facts
+from wwabench.lifecycle import host_facts
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.security import encrypt
 from wwabench.store import RunMeta, RunRow, Store

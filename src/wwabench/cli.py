@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,11 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from wwabench import __version__
-from wwabench.config import DEFAULT_MODEL, EpisodeStatus, RunStatus, models_dir, store_url
+from wwabench import __version__, lifecycle
+from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus, models_dir, store_url
 from wwabench.doctor import Finding, run_checks
 from wwabench.episode.record import Episode
-from wwabench.episode.runner import host_facts, new_run_id, run_suite
+from wwabench.episode.runner import run_suite
 from wwabench.models import (
     SPEC_HELP,
     ModelCrashed,
@@ -39,7 +39,7 @@ from wwabench.present import terminal as views
 from wwabench.present.report import markdown_board, write_report
 from wwabench.results.summary import Summary, board, board_note, compare_runs, export, summarize
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
-from wwabench.store import RunMeta, RunRow, Store, StoreError
+from wwabench.store import RunRow, Store, StoreError
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
 
 app = typer.Typer(
@@ -143,7 +143,7 @@ def _run_with_progress(
     factory: SandboxFactory,
     run_dir: Path,
     jobs: int,
-    record: Callable[[Episode], None] | None = None,
+    record: Callable[[Episode], object] | None = None,
     done_before: int = 0,
     each: bool = True,
 ) -> list[Episode]:
@@ -316,31 +316,26 @@ def run(
         threads=threads,
     )
     selected = _load(suite, task)
-    meta = RunMeta(
-        id=new_run_id(),
-        model=model,
-        suite_version=suite_version(selected),
-        harness_version=__version__,
-        params=asdict(params),
-        seeds=[seed + k for k in range(trials)],
-        tasks=[t.id for t in selected],
-        sandbox="local" if unisolated else "bwrap",
-        host=host_facts(),
-        price_in=price_in,
-        price_out=price_out,
-    )
     store = _store(db)
     # A broken setup (no bubblewrap, unknown model) fails before anything is stored.
     console.print(
         f"wwabench {__version__}: {escape(model)} through {len(selected)} rounds x {trials} "
-        f"trial(s), suite {meta.suite_version}",
+        f"trial(s), suite {suite_version(selected)}",
         highlight=False,
     )
     factory = _factory(unisolated)
     provider = _prepare_model(model, params, factory)
-    # What the provider runs with is what is recorded (a bundled model sets its family).
-    meta = replace(meta, params=asdict(provider.params))
-    store.create_run(meta, {t.id: t.category for t in selected})
+    meta = lifecycle.create(
+        store,
+        model=model,
+        # What the provider runs with is what is recorded (a bundled model sets its family).
+        params=asdict(provider.params),
+        tasks=selected,
+        seeds=[seed + k for k in range(trials)],
+        sandbox="local" if unisolated else "bwrap",
+        price_in=price_in,
+        price_out=price_out,
+    )
     _execute(store, meta.id, selected, jobs, out, factory, provider)
 
 
@@ -426,18 +421,9 @@ def rerun(
             f"run {row.id} used suite version {row.suite_version}; this suite is "
             f"{suite_version(selected)}, so the rerun would not repeat it"
         )
-    meta = RunMeta.repeat(
-        row,
-        id=new_run_id(),
-        version=row.suite_version,
-        tasks=list(row.tasks),
-        sandbox="local" if unisolated else "bwrap",
-        harness=__version__,
-        host=host_facts(),
-    )
     factory = _factory(unisolated)
     provider = _prepare_model(row.model.spec, ModelParams(**row.params), factory)
-    store.create_run(meta, {t.id: t.category for t in selected})
+    meta = lifecycle.repeat(store, row, selected, "local" if unisolated else "bwrap")
     console.print(f"rerun of {row.id} as {meta.id}")
     _execute(store, meta.id, selected, jobs, out, factory, provider)
 
@@ -503,32 +489,30 @@ def _execute(
 ) -> None:
     """Run the run's pending episodes, recording each as it ends; then print the run."""
     row = store.run(run_id)
-    by_id = {t.id: t for t in tasks}
-    pairs = [(by_id[t], seed) for t, seed in store.pending(run_id)]
     run_dir = out / run_id
-
-    def record(ep: Episode) -> None:
-        store.record(run_id, ep)
-
     in_process = row.model.spec.startswith(("local/", "gguf:"))
-    start = time.monotonic()
-    crashed: ModelCrashed | None = None
-    try:
-        _run_with_progress(
+    done_before = sum(1 for e in row.episodes if e.status in FINISHED)
+
+    def play(pairs: list[tuple[Task, int]], record: Callable[[Episode], object]) -> object:
+        return _run_with_progress(
             pairs,
             provider,
             factory,
             run_dir,
             jobs or (1 if in_process else 2),
             record,
-            done_before=len(row.episodes) - len(pairs),
+            done_before=done_before,
         )
+
+    crashed: ModelCrashed | None = None
+    status = RunStatus.INTERRUPTED
+    try:
+        status = lifecycle.execute(store, run_id, tasks, play)
     except ModelCrashed as exc:
         crashed = exc
     finally:
         close_provider(provider)
-        store.finish_run(run_id, time.monotonic() - start)
-        if store.pending(run_id):
+        if status != RunStatus.DONE:
             console.print(
                 f"[yellow]run {run_id} interrupted[/]; finish it with: wwabench resume {run_id}"
             )

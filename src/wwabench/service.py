@@ -31,9 +31,8 @@ from fastapi.security import APIKeyHeader
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wwabench import __version__
+from wwabench import __version__, lifecycle
 from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus
-from wwabench.episode.runner import host_facts, new_run_id
 from wwabench.episode.transcript import parse_transcript
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
 from wwabench.models.registry import MODELS
@@ -47,8 +46,8 @@ from wwabench.results.summary import (
     summarize,
 )
 from wwabench.security import UnsafeURL, check_base_url, decrypt, encrypt, load_secret, redact
-from wwabench.store import ApiKeyRow, RunMeta, RunRow, Store, StoreError
-from wwabench.tasks import SUITE_DIR, TaskError, load_suite, suite_version
+from wwabench.store import ApiKeyRow, RunRow, Store, StoreError
+from wwabench.tasks import SUITE_DIR, TaskError, load_suite
 from wwabench.web import mount_web
 
 log = logging.getLogger(__name__)
@@ -506,24 +505,17 @@ class _Service:
         except TaskError as exc:
             log.error("the suite does not load: %s", exc)
             raise HTTPException(503, "the task suite is unavailable; try again later") from None
-        meta = RunMeta(
-            id=new_run_id(),
-            model=spec,
-            suite_version=suite_version(tasks),
-            harness_version=__version__,
-            params=asdict(params),
-            seeds=list(range(body.trials)),
-            tasks=[t.id for t in tasks],
-            sandbox=SANDBOX,
-            host=host_facts(),
-        )
         episodes = len(tasks) * body.trials
         credential = encrypt(self.secret, api_key) if api_key else None
         with self._quota:
             self._check_quota(key, episodes)
-            self.store.create_run(
-                meta,
-                {t.id: t.category for t in tasks},
+            meta = lifecycle.create(
+                self.store,
+                model=spec,
+                params=asdict(params),
+                tasks=tasks,
+                seeds=range(body.trials),
+                sandbox=SANDBOX,
                 queued=True,
                 credential=credential,
                 submitted_by=key.id,

@@ -182,33 +182,6 @@ class RunMeta:
     price_in: float | None = None
     price_out: float | None = None
 
-    @classmethod
-    def repeat(
-        cls,
-        run: RunRow,
-        *,
-        id: str,
-        version: str,
-        tasks: list[str],
-        sandbox: str,
-        harness: str,
-        host: dict[str, Any],
-    ) -> RunMeta:
-        """A new run of the same model, parameters, seeds and prices as `run`."""
-        return cls(
-            id=id,
-            model=run.model.spec,
-            suite_version=version,
-            harness_version=harness,
-            params=dict(run.params),
-            seeds=list(run.seeds),
-            tasks=tasks,
-            sandbox=sandbox,
-            host=host,
-            price_in=run.price_in,
-            price_out=run.price_out,
-        )
-
 
 class StoreError(Exception):
     pass
@@ -420,7 +393,10 @@ class Store:
             s.add(TranscriptRow(episode_id=ep_id, jsonl=episode.transcript))
         return True
 
-    def finish_run(self, run_id: str, seconds: float) -> None:
+    def finish_run(self, run_id: str, seconds: float | None = None) -> RunStatus:
+        """Done once every episode has a result; else a queued run keeps running and one
+        executed by its caller is interrupted. `seconds` adds an execution's time (None:
+        the run's time is the time since it was made)."""
         with self.session() as s, s.begin():
             run = s.get(RunRow, run_id)
             if run is None:
@@ -430,12 +406,17 @@ class Store:
                 .where(EpisodeRow.run_id == run_id, EpisodeRow.status.not_in(FINISHED))
                 .limit(1)
             )
-            run.seconds += seconds
-            if left is None:
+            if seconds is not None:
+                run.seconds += seconds
+            if left is not None:
+                if not run.queued:
+                    run.status = RunStatus.INTERRUPTED
+            elif run.status != RunStatus.DONE:
                 run.status = RunStatus.DONE
                 run.finished = _now()
-            else:
-                run.status = RunStatus.INTERRUPTED
+                if seconds is None:
+                    run.seconds = (run.finished - _aware(run.created)).total_seconds()
+            return RunStatus(run.status)
 
     # --- the service's queue ------------------------------------------------------
 
@@ -504,25 +485,6 @@ class Store:
                 .values(**values)
             )
             return bool(done.rowcount == 1)  # type: ignore[attr-defined]
-
-    def complete(self, run_id: str) -> bool:
-        """Mark a queued run done once every episode has a result; True if it is done."""
-        with self.session() as s, s.begin():
-            left = s.scalar(
-                select(EpisodeRow.id)
-                .where(EpisodeRow.run_id == run_id, EpisodeRow.status.not_in(FINISHED))
-                .limit(1)
-            )
-            if left is not None:
-                return False
-            run = s.get(RunRow, run_id)
-            if run is None:
-                raise StoreError(f"no run {run_id}")
-            if run.status != RunStatus.DONE:
-                run.status = RunStatus.DONE
-                run.finished = _now()
-                run.seconds = (run.finished - _aware(run.created)).total_seconds()
-            return True
 
     def queued_episodes(self, key_id: int) -> int:
         """Episodes without a result in the runs one API key submitted (its quota)."""

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from cryptography.fernet import InvalidToken
 
-from wwabench import __version__
+from wwabench import lifecycle
 from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.credentials import Grant, granted_key, store_password
 from wwabench.episode.record import Episode
-from wwabench.episode.runner import host_facts, new_run_id, run_episode
+from wwabench.episode.runner import run_episode
 from wwabench.models import (
     ModelCrashed,
     ModelParams,
@@ -34,7 +34,7 @@ from wwabench.models import (
 )
 from wwabench.sandbox import SandboxFactory
 from wwabench.security import check_base_url, decrypt, redact
-from wwabench.store import Lease, RunMeta, RunRow, Store
+from wwabench.store import Lease, RunRow, Store
 from wwabench.tasks import SUITE_DIR, Task, load_suite, suite_version
 
 log = logging.getLogger("wwabench.worker")
@@ -120,7 +120,7 @@ class Worker:
             log.warning(
                 "%s: %s %s seed %d already had a result", self.name, run.id, lease.task, lease.seed
             )
-        if self.store.complete(run.id):
+        if lifecycle.finish(self.store, run.id) == RunStatus.DONE:
             self._drop(run.id)
         return True
 
@@ -224,21 +224,5 @@ def requeue_stale(store: Store, tasks: list[Task]) -> list[str]:
     for spec, run in latest.items():
         if spec in current:
             continue
-        meta = RunMeta.repeat(
-            run,
-            id=new_run_id(),
-            version=version,
-            tasks=[t.id for t in tasks],
-            sandbox=run.sandbox,
-            harness=__version__,
-            host=host_facts(),
-        )
-        store.create_run(
-            meta,
-            {t.id: t.category for t in tasks},
-            queued=True,
-            credential=run.credential,
-            submitted_by=run.submitted_by,
-        )
-        created.append(meta.id)
+        created.append(lifecycle.repeat(store, run, tasks, run.sandbox, queued=True).id)
     return created

@@ -6,13 +6,9 @@ file is wrong) is recorded with status `error` and kept out of the score.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import platform
 import shlex
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
@@ -181,25 +177,6 @@ def _exclude(episode: Episode, exc: Exception, transcript: Transcript) -> None:
     # traceback, and the episode is excluded like any infrastructure error.
     episode.error = f"harness error: {type(exc).__name__}: {exc}"
     transcript.event("error", error=episode.error, traceback=traceback.format_exc())
-
-
-def host_facts() -> dict[str, Any]:
-    from wwabench.doctor import read_cpu
-
-    cpu = read_cpu()
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "cpu": cpu.model,
-        "cpu_features": cpu.features(),
-    }
-
-
-def new_run_id() -> str:
-    now = dt.datetime.now(dt.UTC)
-    return now.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
 def run_suite(
