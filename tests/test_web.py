@@ -29,9 +29,9 @@ from typer.testing import CliRunner
 
 from wwabench.cli import app as cli
 from wwabench.results import board
+from wwabench.service.website import WebLinks, mount_web
 from wwabench.store import EpisodeResult, RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
-from wwabench.web import WebLinks, mount_web
 
 from .conftest import FIXTURES
 

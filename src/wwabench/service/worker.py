@@ -22,7 +22,6 @@ from cryptography.fernet import InvalidToken
 
 from wwabench import __version__
 from wwabench.config import EpisodeStatus, RunStatus
-from wwabench.credentials import Grant, granted_key, store_password
 from wwabench.models import (
     ModelCrashed,
     ModelParams,
@@ -33,7 +32,10 @@ from wwabench.models import (
 )
 from wwabench.runner import Episode, host_facts, new_run_id, run_episode
 from wwabench.sandbox import SandboxFactory
-from wwabench.security import check_base_url, decrypt, redact
+from wwabench.service.credentials import Grant, granted_key, store_password
+from wwabench.service.crypto import decrypt
+from wwabench.service.redaction import redact
+from wwabench.service.urls import check_base_url
 from wwabench.store import EpisodeResult, Lease, RunMeta, RunRow, Store
 from wwabench.tasks import SUITE_DIR, Task, load_suite, suite_version
 
