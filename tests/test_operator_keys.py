@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 
 from wwabench.models import Message, ModelParams, resolve
 from wwabench.sandbox.bwrap import BwrapFactory
-from wwabench.service import create_app
+from wwabench.service.app import create_app
 from wwabench.service.credentials import (
     Grant,
     GrantError,

@@ -800,7 +800,7 @@ def serve(
     """Serve the submission API, the JSON API and the leaderboard website."""
     import uvicorn
 
-    from wwabench.service import create_app
+    from wwabench.service.app import create_app
     from wwabench.service.credentials import held_secrets, scrub_environment, store_password
     from wwabench.service.crypto import load_secret
 
