@@ -23,7 +23,11 @@ import markupsafe
 import pytest
 from fastapi.testclient import TestClient
 
-from wwabench.credentials import (
+from wwabench.models import Message, ModelParams, resolve
+from wwabench.redaction import REDACTED, redact
+from wwabench.sandbox.bwrap import BwrapFactory
+from wwabench.service.app import create_app
+from wwabench.service.credentials import (
     Grant,
     GrantError,
     granted_key,
@@ -31,12 +35,9 @@ from wwabench.credentials import (
     load_grants,
     scrub_environment,
 )
-from wwabench.models import Message, ModelParams, resolve
-from wwabench.sandbox.bwrap import BwrapFactory
-from wwabench.security import REDACTED, encrypt, redact
-from wwabench.service import create_app
+from wwabench.service.crypto import encrypt
+from wwabench.service.worker import Worker
 from wwabench.store import RunRow, Store
-from wwabench.worker import Worker
 
 from .stub_server import Reply, chat_completion, stub_server
 from .test_worker import SECRET, SUITE, queue

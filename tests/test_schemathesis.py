@@ -29,7 +29,7 @@ from schemathesis.checks import (
 from typer.testing import CliRunner
 
 import wwabench.cli
-from wwabench.service import create_app
+from wwabench.service.app import create_app
 from wwabench.store import Store
 
 from .conftest import FIXTURES

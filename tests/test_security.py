@@ -15,15 +15,9 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from wwabench.security import (
-    REDACTED,
-    UnsafeURL,
-    check_base_url,
-    decrypt,
-    encrypt,
-    load_secret,
-    redact,
-)
+from wwabench.redaction import REDACTED, redact
+from wwabench.service.crypto import decrypt, encrypt, load_secret
+from wwabench.service.urls import UnsafeURL, check_base_url
 
 REFUSED = [
     # loopback, v4 and v6, and the name for it

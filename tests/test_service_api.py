@@ -21,15 +21,11 @@ from wwabench import lifecycle
 from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.episode.record import AgentResult, Episode
 from wwabench.models.registry import MODELS
-from wwabench.security import decrypt
-from wwabench.service import (
-    DEFAULT_SUBMISSION_MODEL,
-    RETRY_AFTER_SECONDS,
-    BodyLimit,
-    LegacySubmission,
-    Submission,
-    create_app,
-)
+from wwabench.service.app import create_app
+from wwabench.service.crypto import decrypt
+from wwabench.service.middleware import BodyLimit
+from wwabench.service.schemas import DEFAULT_SUBMISSION_MODEL, LegacySubmission, Submission
+from wwabench.service.submissions import RETRY_AFTER_SECONDS
 from wwabench.store import Store
 from wwabench.tasks import load_suite
 

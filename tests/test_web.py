@@ -31,9 +31,9 @@ from wwabench.cli import app as cli
 from wwabench.config import EpisodeStatus
 from wwabench.episode.record import AgentResult, CheckResult, Episode
 from wwabench.results.summary import board
+from wwabench.service.website import WebLinks, mount_web
 from wwabench.store import RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
-from wwabench.web import WebLinks, mount_web
 
 from .conftest import FIXTURES
 

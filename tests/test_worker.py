@@ -8,10 +8,10 @@ import time
 from wwabench import __version__
 from wwabench.lifecycle import host_facts
 from wwabench.sandbox.bwrap import BwrapFactory
-from wwabench.security import encrypt
+from wwabench.service.crypto import encrypt
+from wwabench.service.worker import Worker, requeue_stale
 from wwabench.store import RunMeta, RunRow, Store
 from wwabench.tasks import load_suite, suite_version
-from wwabench.worker import Worker, requeue_stale
 
 from .conftest import FIXTURES
 from .stub_server import Reply, stub_server

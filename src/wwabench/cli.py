@@ -785,9 +785,9 @@ def serve(
     """Serve the submission API, the JSON API and the leaderboard website."""
     import uvicorn
 
-    from wwabench.credentials import held_secrets, scrub_environment, store_password
-    from wwabench.security import load_secret
-    from wwabench.service import create_app
+    from wwabench.service.app import create_app
+    from wwabench.service.credentials import held_secrets, scrub_environment, store_password
+    from wwabench.service.crypto import load_secret
 
     store = _store(db)
     # The service calls no provider; what it holds of them is only ever redacted.
@@ -836,9 +836,14 @@ def worker(
     """Run queued episodes from the store, as many workers side by side as you like."""
     import logging
 
-    from wwabench.credentials import GrantError, held_secrets, load_grants, scrub_environment
-    from wwabench.security import load_secret
-    from wwabench.worker import Worker, default_name
+    from wwabench.service.credentials import (
+        GrantError,
+        held_secrets,
+        load_grants,
+        scrub_environment,
+    )
+    from wwabench.service.crypto import load_secret
+    from wwabench.service.worker import Worker, default_name
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # Other people's runs: the SDKs must find none of this machine's provider settings.
@@ -872,7 +877,7 @@ def worker(
 @app.command()
 def requeue(suite: SuiteOpt = SUITE_DIR, db: DbOpt = None) -> None:
     """Queue new runs for the models on the board whose latest run is on an older suite."""
-    from wwabench.worker import requeue_stale
+    from wwabench.service.worker import requeue_stale
 
     created = requeue_stale(_store(db), _load(suite, None))
     console.print(f"queued {len(created)} run(s): {', '.join(created) or '-'}")

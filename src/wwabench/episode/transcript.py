@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from wwabench.security import redact
+from wwabench.redaction import redact
 
 Listener = Callable[[str, dict[str, Any]], None]  # (event kind, its fields)
 

@@ -128,7 +128,7 @@ def resolve(
 
     A hosted provider's key is `api_key`, or else its variable in `environ`; with no
     `environ` it reads none at all. The command line passes the user's environment; a
-    service worker never passes its own (wwabench/credentials.py).
+    service worker never passes its own (wwabench/service/credentials.py).
     """
     from wwabench.models.builtin import (
         DEGRADATIONS,

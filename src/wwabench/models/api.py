@@ -20,7 +20,7 @@ class ApiProvider:
 
     Credentials and endpoints come from `api_key` and `environ` only, never from this
     process's environment behind the caller's back: the CLI passes the user's own
-    environment, a service worker passes none (wwabench/credentials.py).
+    environment, a service worker passes none (wwabench/service/credentials.py).
     """
 
     KEY_VARIABLES: ClassVar[tuple[str, ...]] = ()

@@ -21,7 +21,6 @@ from cryptography.fernet import InvalidToken
 
 from wwabench import lifecycle
 from wwabench.config import EpisodeStatus, RunStatus
-from wwabench.credentials import Grant, granted_key, store_password
 from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_episode
 from wwabench.models import (
@@ -32,8 +31,11 @@ from wwabench.models import (
     close_provider,
     resolve,
 )
+from wwabench.redaction import redact
 from wwabench.sandbox import SandboxFactory
-from wwabench.security import check_base_url, decrypt, redact
+from wwabench.service.credentials import Grant, granted_key, store_password
+from wwabench.service.crypto import decrypt
+from wwabench.service.urls import check_base_url
 from wwabench.store import Lease, RunRow, Store
 from wwabench.tasks import SUITE_DIR, Task, load_suite, suite_version
 

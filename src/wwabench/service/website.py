@@ -39,12 +39,12 @@ from wwabench.config import RunStatus
 from wwabench.episode.transcript import parse_transcript
 from wwabench.present import html as pages
 from wwabench.present.html import BoardControls, BoardRow, Header, ModelFacts
+from wwabench.redaction import redact
 from wwabench.results.summary import BoardCache, Summary, summarize
-from wwabench.security import redact
 from wwabench.store import ModelRow, RunRow, Store, StoreError
 
 # The repository's copy; an installed package has none, so `mount_web` takes another path.
-DEFAULT_METHODOLOGY = Path(__file__).resolve().parents[2] / "docs" / "methodology.md"
+DEFAULT_METHODOLOGY = Path(__file__).resolve().parents[3] / "docs" / "methodology.md"
 SECURITY_HEADERS = {
     # No script anywhere; inline styles are the templates' own (the heat-map colours).
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "

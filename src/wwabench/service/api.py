@@ -1,0 +1,116 @@
+"""The JSON API under /api: submissions (with a submission key), results, comparisons."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request, Response, Security
+from fastapi import Path as PathParam
+from fastapi.security import APIKeyHeader
+
+from wwabench.service.schemas import (
+    ComparisonOut,
+    Leaderboard,
+    ModelRuns,
+    Submission,
+    SubmissionCreated,
+    SubmissionStatus,
+    _errors,
+)
+from wwabench.service.submissions import API_KEY_HEADER, _Service
+from wwabench.store import ApiKeyRow
+
+_api_key = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    description="A submission key: wwa_ followed by 32 hex digits.",
+)
+
+
+def _authenticated(request: Request, plain: Annotated[str | None, Security(_api_key)]) -> ApiKeyRow:
+    service: _Service = request.app.state.service
+    return service.authenticate(plain)
+
+
+Authenticated = Annotated[ApiKeyRow, Security(_authenticated)]
+RunId = Annotated[str, PathParam(max_length=64, description="A run id.")]
+
+
+def _api_routes(app: FastAPI, service: _Service) -> None:
+
+    @app.post(
+        "/api/submissions",
+        status_code=201,
+        tags=["submissions"],
+        response_model=SubmissionCreated,
+        responses=_errors(400, 401, 413, 422, 429),
+    )
+    def submit(
+        body: Submission,
+        key: Authenticated,
+        response: Response,
+    ) -> SubmissionCreated:
+        """Queue a run of a model over the current suite (trials x rounds episodes)."""
+        created = service.submit(key, body, body.model)
+        response.headers["Location"] = created.links["self"]
+        return created
+
+    @app.get(
+        "/api/submissions/{run_id}",
+        tags=["submissions"],
+        response_model=SubmissionStatus,
+        responses=_errors(404, 422),
+    )
+    def submission(run_id: RunId) -> SubmissionStatus:
+        """A run's status, progress and score so far."""
+        return service.status(run_id)
+
+    @app.get(
+        "/api/leaderboard", tags=["results"], response_model=Leaderboard, responses=_errors(422)
+    )
+    def leaderboard(
+        suite_version: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> Leaderboard:
+        """The latest finished run of each model, best first, with 95% intervals."""
+        return service.leaderboard(suite_version)
+
+    @app.get(
+        "/api/models/{spec:path}",
+        tags=["results"],
+        response_model=ModelRuns,
+        responses=_errors(404, 422),
+    )
+    def model(spec: Annotated[str, PathParam(max_length=300)]) -> ModelRuns:
+        """A model's runs and its latest finished result."""
+        return service.model(spec)
+
+    @app.get("/api/runs/{run_id}", tags=["results"], responses=_errors(404, 422))
+    def run(run_id: RunId) -> dict[str, Any]:
+        """A run's results.json: metadata, statistics and every episode with its checks."""
+        return service.run_json(service.run(run_id))
+
+    @app.get(
+        "/api/runs/{run_id}/transcripts/{task}/{seed}",
+        tags=["results"],
+        responses=_errors(404, 422),
+    )
+    def transcript(
+        run_id: RunId,
+        task: Annotated[str, PathParam(max_length=100, pattern=r"^[A-Za-z0-9._-]+$")],
+        seed: Annotated[int, PathParam(ge=0, le=2**31 - 1)],
+    ) -> dict[str, Any]:
+        """Every event of one episode, in order."""
+        return service.transcript(run_id, task, seed)
+
+    @app.get(
+        "/api/compare",
+        tags=["results"],
+        response_model=ComparisonOut,
+        responses=_errors(404, 409, 422),
+    )
+    def compare(
+        a: Annotated[str, Query(min_length=1, max_length=300, description="Run id or model.")],
+        b: Annotated[str, Query(min_length=1, max_length=300)],
+    ) -> ComparisonOut:
+        """Paired comparison of two runs (a model spec means its latest finished run)."""
+        return service.compare(service.find(a), service.find(b))

@@ -1,0 +1,65 @@
+"""The service's JSON API: submit a model, follow its run, read the leaderboard and results.
+
+Submissions become queued runs in the store; the service's workers execute them. The
+app only validates and records: nothing in it runs a model or connects to a submitted
+address. Under `/v1/benchmark/` the three POST operations of the published v1.0.0 API
+stay available for its clients (every field optional, `{}` valid, errors as `detail`).
+
+Rules every route keeps: an error is a 4xx with a `detail` string and changes nothing in
+the store; no input causes a 5xx; a submitted provider key is stored encrypted and never
+appears in a response or a log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from wwabench import __version__
+from wwabench.service.api import _api_routes
+from wwabench.service.crypto import load_secret
+from wwabench.service.jsonsafe import SafeJSONResponse
+from wwabench.service.legacy import _legacy_routes
+from wwabench.service.middleware import BodyLimit, _validation_response
+from wwabench.service.submissions import _Service
+from wwabench.service.website import mount_web
+from wwabench.store import Store
+from wwabench.tasks import SUITE_DIR
+
+
+def create_app(
+    store: Store,
+    *,
+    allow_private_urls: bool = False,
+    secret: bytes | None = None,
+    max_body_bytes: int = 64_000,
+    suite_dir: Path = SUITE_DIR,
+    held_secrets: Sequence[str] = (),
+) -> FastAPI:
+    """The service. `allow_private_urls` lets submissions name private or loopback
+    addresses (development only); `secret` is the Fernet key for provider keys
+    (default: load_secret()); `held_secrets` are this process's own secrets, redacted
+    from every run and transcript it serves."""
+    service = _Service(store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets)
+    app = FastAPI(
+        title="wwabench",
+        version=__version__,
+        description="Submit a model to the agent-coding benchmark, follow its run, read "
+        "the leaderboard, runs, transcripts and paired comparisons.",
+        default_response_class=SafeJSONResponse,
+    )
+    app.state.service = service
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    _api_routes(app, service)
+    _legacy_routes(app, service)
+    mount_web(app, store, boards=service.boards, secrets=service.held_secrets)
+    return app

@@ -1,0 +1,277 @@
+"""The service's request and response bodies (pydantic), and what a submission may name."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+
+from wwabench.config import DEFAULT_MODEL
+from wwabench.models import LOCAL_SERVERS
+from wwabench.models.registry import MODELS
+
+DEFAULT_SUBMISSION_MODEL = DEFAULT_MODEL
+_HOSTED = ("openai", "anthropic", "google", *LOCAL_SERVERS)
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,150}"
+MODEL_PATTERN = (
+    rf"^(?:(?:{'|'.join(map(re.escape, _HOSTED))})/{_NAME}"
+    rf"|local/(?:{'|'.join(map(re.escape, MODELS))}))$"
+)
+ALLOWED_MODELS = (
+    ", ".join(f"{p}/<model>" for p in _HOSTED)
+    + ", local/<name> with <name> one of "
+    + ", ".join(MODELS)
+)
+_NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+
+def _check_spec(spec: str) -> str:
+    if not re.fullmatch(MODEL_PATTERN, spec):
+        shown = spec if len(spec) <= 80 else spec[:80] + "..."
+        raise ValueError(
+            f"model {shown!r} cannot be submitted: use {ALLOWED_MODELS} "
+            "(oracle, null, scripted: and gguf: run only from the command line)"
+        )
+    return spec
+
+
+def _check_name(name: str | None) -> str | None:
+    # isprintable() also refuses bidi overrides and line separators, which would let a
+    # name disguise itself on the leaderboard.
+    if name is not None and not name.isprintable():
+        raise ValueError("display_name may contain printable characters only")
+    return name
+
+
+def _check_notes(notes: str | None) -> str | None:
+    if notes is not None and any(not c.isprintable() and c not in "\n\t" for c in notes):
+        raise ValueError("notes may not contain control characters")
+    return notes
+
+
+ModelSpec = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description=f"The model to run: {ALLOWED_MODELS}.",
+        json_schema_extra={"pattern": MODEL_PATTERN},
+        examples=["openai/gpt-4o-mini", DEFAULT_SUBMISSION_MODEL],
+    ),
+    AfterValidator(_check_spec),
+]
+
+
+class ModelMetadata(BaseModel):
+    """Facts about the model shown beside its scores (not verified by the service)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    params_billion: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    open_weights: bool | None = None
+    hosted: bool | None = None
+    notes: Annotated[str | None, AfterValidator(_check_notes)] = Field(
+        default=None, max_length=2000
+    )
+
+
+class _SubmissionFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    base_url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="An OpenAI-compatible server's address (public http or https, no "
+        "credentials or query in it).",
+    )
+    # SecretStr: the key never shows in a repr, a log line or a validation error.
+    api_key: SecretStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The provider's API key. Write-only: stored encrypted, never returned.",
+    )
+    display_name: Annotated[str | None, AfterValidator(_check_name)] = Field(
+        default=None, min_length=1, max_length=100, pattern=_NO_CONTROL
+    )
+    metadata: ModelMetadata = Field(default_factory=ModelMetadata)
+    trials: int = Field(default=1, ge=1, le=10, description="Trials per round (seeds 0..trials-1).")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, allow_inf_nan=False)
+    max_tokens: int = Field(default=1024, ge=16, le=32_768, description="Output tokens per turn.")
+    tool_mode: Literal["native", "text"] = "native"
+    tool_choice: Literal["auto", "required"] = "auto"
+    family: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_-]{1,32}$",
+        description="Tool-call text format to try first.",
+    )
+
+
+class Submission(_SubmissionFields):
+    model: ModelSpec
+
+
+class LegacySubmission(_SubmissionFields):
+    model: ModelSpec = DEFAULT_SUBMISSION_MODEL
+
+
+class LegacyResults(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    run_id: str | None = Field(default=None, max_length=64)
+    model: str | None = Field(default=None, max_length=200)
+    suite_version: str | None = Field(default=None, max_length=64)
+
+
+class LegacyCompare(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    model_a: str | None = Field(default=None, max_length=200, description="A model spec or run id.")
+    model_b: str | None = Field(default=None, max_length=200)
+    suite_version: str | None = Field(default=None, max_length=64)
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+class Interval(BaseModel):
+    """A mean with its SE and 95% t interval; null where undefined (fewer than 2 rounds)."""
+
+    mean: float | None
+    se: float | None
+    low: float | None
+    high: float | None
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+    errors: int
+    pending: int
+
+
+class SubmissionCreated(BaseModel):
+    id: str
+    status: str
+    episodes: int
+    links: dict[str, str]
+
+
+class SubmissionStatus(BaseModel):
+    id: str
+    model: str
+    name: str
+    status: str
+    suite_version: str
+    created: str
+    finished: str | None
+    progress: Progress
+    score: Interval
+    links: dict[str, str]
+
+
+class ProtocolOut(BaseModel):
+    turns: int
+    kinds: dict[str, float]
+    clean_episodes: float
+
+
+class Tokens(BaseModel):
+    input: int
+    output: int
+
+
+class BoardRow(BaseModel):
+    rank: int
+    run_id: str
+    model: str
+    name: str
+    meta: dict[str, Any]
+    suite_version: str
+    created: str
+    score: Interval
+    correctness: Interval
+    efficiency: Interval
+    pass1: Interval
+    protocol: ProtocolOut
+    categories: dict[str, float]
+    rounds: int
+    trials: int
+    episodes: int
+    errors: int
+    tokens: Tokens
+    cost: float | None
+
+
+class Leaderboard(BaseModel):
+    suite_version: str | None
+    count: int
+    runs: int
+    rows: list[BoardRow]
+    note: str
+
+
+class RunBrief(BaseModel):
+    run_id: str
+    status: str
+    suite_version: str
+    created: str
+    finished: str | None
+    trials: int
+    progress: Progress
+    score: Interval
+
+
+class ModelRuns(BaseModel):
+    model: str
+    name: str
+    meta: dict[str, Any]
+    runs: list[RunBrief]
+    latest: BoardRow | None
+
+
+class Side(BaseModel):
+    run_id: str
+    model: str
+    name: str
+    suite_version: str
+    score: Interval
+
+
+class ComparisonOut(BaseModel):
+    """A - B on episodes paired by (round, seed); see wwabench.results.stats.Comparison."""
+
+    a: Side
+    b: Side
+    same_suite: bool
+    diff: float | None
+    se: float | None
+    low: float | None
+    high: float | None
+    t: float | None
+    p: float | None
+    p_signflip: float | None
+    signflip_exact: bool
+    significant: bool
+    correlation: float | None
+    mean_a: float | None
+    mean_b: float | None
+    tasks: int
+    trials: int
+    pairs: int
+    unmatched_a: int
+    unmatched_b: int
+    df: int
+    sigma_d: float | None
+    omega: float | None
+    mde: float | None
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer (all `{"detail": str}`)."""
+    return {code: {"model": ErrorBody} for code in codes}
