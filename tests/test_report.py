@@ -208,13 +208,13 @@ def test_degenerate_interval_is_flagged_in_markdown() -> None:
 
 
 def _summary_like(score: Any) -> Summary:
-    from wwabench.results.summary import Protocol
+    from wwabench.results.summary import ProtocolAdherence
 
     return Summary(
         run_id="r", model="m", name="m", meta={}, status="done", suite_version="v",
         created="2025-01-01T00:00:00", rounds=12, trials=1, episodes=12, errors=0, pending=0,
         score=score, correctness=score, efficiency=score, pass1=score, pass_k=None,
-        categories={}, protocol=Protocol(12, {"native": 1.0}, 1.0), failed_calls=0,
+        categories={}, protocol=ProtocolAdherence(12, {"native": 1.0}, 1.0), failed_calls=0,
         wrong_commands=0, input_tokens=0, output_tokens=0, seconds=0.0, model_seconds=0.0,
         cost=None,
     )  # fmt: skip

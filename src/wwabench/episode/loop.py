@@ -70,7 +70,7 @@ FAILED_TURNS = frozenset(
 )
 
 
-def classify(
+def classify_turn(
     turn: Turn, family: str | None, number: int = 0
 ) -> tuple[TurnKind, tuple[ToolCall, ...]]:
     """What kind of turn this was, and the calls to run."""
@@ -165,7 +165,7 @@ def run_agent(
             transcript.event("context_limit", turn=result.turns, error=str(exc))
             break
         latency = time.monotonic() - t0
-        kind, calls = classify(turn, family, result.turns + 1)
+        kind, calls = classify_turn(turn, family, result.turns + 1)
         kinds[kind] += 1
         result.turns += 1
         result.model_seconds += latency - turn.retry_seconds

@@ -414,7 +414,7 @@ class Header:
 
 
 @dataclass(frozen=True)
-class BoardRow:
+class RankedModel:
     rank: int
     s: Summary
     facts: ModelFacts
@@ -440,7 +440,7 @@ class BoardControls:
 
 def web_leaderboard(
     rows: Sequence[Summary],
-    table: Sequence[BoardRow],
+    table: Sequence[RankedModel],
     controls: BoardControls,
     link: SiteLinks,
     title: str = "wwabench leaderboard",

@@ -44,7 +44,7 @@ def board_note(compare: str) -> str:
 
 
 @dataclass(frozen=True)
-class Protocol:
+class ProtocolAdherence:
     """Protocol adherence: how the model's turns were classified."""
 
     turns: int
@@ -72,7 +72,7 @@ class Summary:
     pass1: Estimate
     pass_k: PassK | None
     categories: dict[str, float]
-    protocol: Protocol
+    protocol: ProtocolAdherence
     failed_calls: int
     wrong_commands: int
     input_tokens: int
@@ -124,13 +124,13 @@ def earned_efficiency(episodes: Sequence[EpisodeRow]) -> list[Obs]:
     return [Obs(e.task, e.seed, 100.0 * e.correctness * e.efficiency, e.solved) for e in episodes]
 
 
-def protocol(episodes: Sequence[EpisodeRow]) -> Protocol:
+def protocol(episodes: Sequence[EpisodeRow]) -> ProtocolAdherence:
     kinds: Counter[str] = Counter()
     for e in episodes:
         kinds.update(e.turn_kinds)
     turns = sum(kinds.values())
     clean = [e for e in episodes if not any(e.turn_kinds.get(k) for k in FAILED_TURNS)]
-    return Protocol(
+    return ProtocolAdherence(
         turns=turns,
         kinds={k: n / turns for k, n in sorted(kinds.items())} if turns else {},
         clean_episodes=len(clean) / len(episodes) if episodes else 0.0,

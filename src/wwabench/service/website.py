@@ -38,7 +38,7 @@ from sqlalchemy import select
 from wwabench.config import RunStatus
 from wwabench.episode.transcript import parse_transcript
 from wwabench.present import html as pages
-from wwabench.present.html import BoardControls, BoardRow, Header, ModelFacts
+from wwabench.present.html import BoardControls, Header, ModelFacts, RankedModel
 from wwabench.redaction import redact
 from wwabench.results.summary import BoardCache, Summary, summarize
 from wwabench.store import ModelRow, RunRow, Store, StoreError
@@ -95,18 +95,18 @@ Value = float | str | None
 class Column:
     key: str
     label: str
-    value: Callable[[BoardRow], Value] | None  # None: not sortable
+    value: Callable[[RankedModel], Value] | None  # None: not sortable
     first: str = "desc"  # the order a first click sorts in: best first for numbers
     title: str = ""
     text: bool = False
     category: str = ""
 
 
-def _category(name: str) -> Callable[[BoardRow], Value]:
+def _category(name: str) -> Callable[[RankedModel], Value]:
     return lambda r: r.s.categories.get(name)
 
 
-def _open(r: BoardRow) -> Value:
+def _open(r: RankedModel) -> Value:
     return None if r.facts.open_weights is None else float(r.facts.open_weights)
 
 
@@ -205,7 +205,7 @@ def keep(facts: ModelFacts, s: Summary, query: BoardQuery) -> bool:
     return not needle or needle in s.name.casefold() or needle in s.model.casefold()
 
 
-def sort_rows(rows: Sequence[BoardRow], column: Column, direction: str) -> list[BoardRow]:
+def sort_rows(rows: Sequence[RankedModel], column: Column, direction: str) -> list[RankedModel]:
     """Rows by the column; missing values last either way, ties in rank order."""
     if column.value is None:
         return list(rows)
@@ -224,7 +224,7 @@ def sort_rows(rows: Sequence[BoardRow], column: Column, direction: str) -> list[
 @dataclass(frozen=True)
 class BoardView:
     rows: list[Summary]  # shown, in rank order (the charts)
-    table: list[BoardRow]  # shown, in the order asked for
+    table: list[RankedModel]  # shown, in the order asked for
     controls: BoardControls
 
 
@@ -240,7 +240,7 @@ def board_view(
     query = replace(query, dir=query.dir or column.first)
     shown = [s for s in all_rows if keep(ModelFacts.of(s.meta), s, query)]
     # Ranks are among the models shown, so the charts (drawn in rank order) agree with them.
-    ranked = [BoardRow(rank, s, ModelFacts.of(s.meta)) for rank, s in enumerate(shown, 1)]
+    ranked = [RankedModel(rank, s, ModelFacts.of(s.meta)) for rank, s in enumerate(shown, 1)]
     headers = [_header(c, query, link) for c in cols]
     controls = BoardControls(
         action=link.index(),
