@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from wwabench.episode.loop import CALL_FORM, NOT_RUN, AgentResult, run_agent
+from wwabench.episode.loop import CALL_FORM, NOT_RUN, run_agent
+from wwabench.episode.record import AgentResult
 from wwabench.episode.transcript import Transcript, read_transcript
 from wwabench.models import Message, Turn
 from wwabench.models.builtin import Replay
