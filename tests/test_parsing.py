@@ -19,8 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wwabench import parsing
-from wwabench.parsing import (
+from wwabench.models.textcalls import (
     FALLBACK_RULES,
     FAMILY_RULES,
     Parsed,
@@ -28,6 +27,7 @@ from wwabench.parsing import (
     parse_tool_calls,
     strip_reasoning,
 )
+from wwabench.models.textcalls import cascade as parsing
 from wwabench.tools import SCHEMAS, validate
 
 TOOLS = list(SCHEMAS)

@@ -22,7 +22,7 @@ from enum import StrEnum
 from importlib.resources import files
 
 from wwabench.models import ContextExhausted, Message, Model, Turn
-from wwabench.parsing import FAMILY_RULES, parse_tool_calls
+from wwabench.models.textcalls import FAMILY_RULES, parse_tool_calls
 from wwabench.sandbox import Sandbox, SandboxError
 from wwabench.tasks import TaskLimits
 from wwabench.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execute, validate
