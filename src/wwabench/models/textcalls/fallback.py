@@ -7,38 +7,34 @@ from __future__ import annotations
 import re
 
 from wwabench.models.textcalls.json_calls import calls_from_values, guess_name, looks_like_call
-from wwabench.models.textcalls.scan import Call, Hit, after
+from wwabench.models.textcalls.scan import Call, Found, Hit, after, scan
 from wwabench.models.textcalls.values import broken_call, decode_at, json_values, loads_lenient
 
-_ANY_FENCE = re.compile(r"```[ \t]*([\w+-]*)[ \t]*\n")
+# A whole fence, so that the scan goes on after its closing line: what a fence holds is
+# never read as another fence. An unclosed fence runs to the end.
+_FENCE = re.compile(r"```[ \t]*(?P<label>[\w+-]*)[ \t]*\n(?P<body>.*?)(?P<close>```|\Z)", re.S)
 
 
 def fenced_json(text: str, tools: frozenset[str]) -> Hit:
     """A json (or unlabelled) fence holding a call object or a list of them (§3.15)."""
-    hit = Hit()
-    pos = 0
-    while m := _ANY_FENCE.search(text, pos):
-        closing = text.find("```", m.end())
-        pos = len(text) if closing == -1 else closing + 3
-        if m.group(1).lower() not in ("", "json", "jsonc", "json5"):
-            continue
+    return scan(text, tools, _FENCE, _read_fenced_json)
+
+
+def _read_fenced_json(text: str, fence: re.Match[str], tools: frozenset[str]) -> Found | None:
+    if fence["label"].lower() not in ("", "json", "jsonc", "json5"):
+        return None
+    try:
+        values, end = json_values(text, fence.start("body"))
+        calls = calls_from_values(values, tools, marked=False)
+        end = after(text, end, "```")
+    except ValueError as exc:
+        source = fence["body"]
         try:
-            values, end = json_values(text, m.end())
-            calls = calls_from_values(values, tools, marked=False)
-            end = after(text, end, "```")
-        except ValueError as exc:
-            source = text[m.end() : closing if closing != -1 else len(text)]
-            try:
-                calls = calls_from_values([loads_lenient(source)], tools, marked=False)
-            except ValueError:
-                calls = (
-                    [broken_call(guess_name(source), str(exc))] if looks_like_call(source) else None
-                )
-            end = pos
-        if calls:
-            hit.add(calls, m.start(), end)
-            pos = max(pos, end)
-    return hit
+            calls = calls_from_values([loads_lenient(source)], tools, marked=False)
+        except ValueError:
+            calls = [broken_call(guess_name(source), str(exc))] if looks_like_call(source) else None
+        end = fence.end()
+    return Found(calls, fence.start(), end) if calls else None
 
 
 _BARE_START = re.compile(
@@ -49,35 +45,27 @@ _BARE_START = re.compile(
 def bare_json(text: str, tools: frozenset[str]) -> Hit:
     """A call-shaped JSON object anywhere in prose (Gemma's JSON prompt, Llama's JSON
     after some words). Only objects that decode: prose is not a malformed call."""
-    hit = Hit()
-    pos = 0
-    while m := _BARE_START.search(text, pos):
-        pos = m.start() + 1
-        try:
-            value, end = decode_at(text, m.start())
-        except ValueError:
-            continue
-        calls = calls_from_values([value], tools, marked=False)
-        if calls:
-            hit.add(calls, m.start(), end)
-            pos = end
-    return hit
+    return scan(text, tools, _BARE_START, _read_bare_json)
+
+
+def _read_bare_json(text: str, opened: re.Match[str], tools: frozenset[str]) -> Found | None:
+    try:
+        value, end = decode_at(text, opened.start())
+    except ValueError:
+        return None
+    calls = calls_from_values([value], tools, marked=False)
+    return Found(calls, opened.start(), end) if calls else None
 
 
 def fenced_bash(text: str, tools: frozenset[str]) -> Hit:
     """Exactly one closed bash/sh fence is a `bash` call (mini-SWE-agent's rule, §3.15);
     with several, which one was meant is a guess, so none is."""
-    hit = Hit()
-    blocks: list[tuple[str, int, int]] = []
-    pos = 0
-    while m := _ANY_FENCE.search(text, pos):
-        closing = text.find("```", m.end())
-        if closing == -1:
-            break
-        pos = closing + 3
-        if m.group(1).lower() in ("bash", "sh", "shell"):
-            blocks.append((text[m.end() : closing].removesuffix("\n"), m.start(), pos))
-    if len(blocks) == 1:
-        command, start, end = blocks[0]
-        hit.add([Call("bash", {"command": command})], start, end)
-    return hit
+    hit = scan(text, tools, _FENCE, _read_bash_fence)
+    return hit if len(hit.calls) == 1 else Hit()
+
+
+def _read_bash_fence(text: str, fence: re.Match[str], tools: frozenset[str]) -> Found | None:
+    if not fence["close"] or fence["label"].lower() not in ("bash", "sh", "shell"):
+        return None
+    command = fence["body"].removesuffix("\n")
+    return Found([Call("bash", {"command": command})], fence.start(), fence.end())

@@ -13,7 +13,7 @@ from wwabench.models.textcalls.json_calls import (
     json_calls,
     looks_like_call,
 )
-from wwabench.models.textcalls.scan import Hit, after, message_bounds, skip_ws
+from wwabench.models.textcalls.scan import Found, Hit, after, message_bounds, scan, skip_ws
 from wwabench.models.textcalls.values import FENCE_OPEN, broken_call, json_values, loads_lenient
 
 _HERMES_OPEN = re.compile(r"<(tool_call|tools|function_call)>")
@@ -25,16 +25,17 @@ _HERMES_STOPS = {
 def hermes(text: str, tools: frozenset[str]) -> Hit:
     """JSON in `<tool_call>` (also Qwen2.5-Coder's `<tools>` and a json fence inside);
     the last closing tag may be missing; `arguments` may come first (§3.1)."""
-    hit = Hit()
-    pos = 0
-    while m := _HERMES_OPEN.search(text, pos):
-        tag = m.group(1)
-        fence = FENCE_OPEN.match(text, m.end())
-        calls, end = json_calls(text, fence.end() if fence else m.end(), _HERMES_STOPS[tag], tools)
-        end = after(text, after(text, end, "```") if fence else end, f"</{tag}>")
-        hit.add(calls or [broken_call("", f"empty <{tag}>")], m.start(), end)
-        pos = max(end, m.end())
-    return hit
+    return scan(text, tools, _HERMES_OPEN, _read_hermes)
+
+
+def _read_hermes(text: str, m: re.Match[str], tools: frozenset[str]) -> Found:
+    tag = m.group(1)
+    fence = FENCE_OPEN.match(text, m.end())
+    calls, end = json_calls(text, fence.end() if fence else m.end(), _HERMES_STOPS[tag], tools)
+    closers = ("```", f"</{tag}>") if fence else (f"</{tag}>",)
+    return Found(
+        calls or [broken_call("", f"empty <{tag}>")], m.start(), after(text, end, *closers)
+    )
 
 
 _PHI_OPEN = re.compile(r"<\|tool_call\|>|functools(?=\s*\[)")
@@ -43,14 +44,13 @@ _PHI_STOPS = re.compile(r"<\|/tool_call\|>|</tool_call>|<\|tool_call\|>")
 
 def phi_granite(text: str, tools: frozenset[str]) -> Hit:
     """A JSON list, often unclosed, unbracketed or with string items (§3.6-3.7)."""
-    hit = Hit()
-    pos = 0
-    while m := _PHI_OPEN.search(text, pos):
-        calls, end = json_calls(text, m.end(), _PHI_STOPS, tools)
-        end = after(text, after(text, end, "<|/tool_call|>"), "</tool_call>")
-        hit.add(calls or [broken_call("", "an empty tool-call list")], m.start(), end)
-        pos = max(end, m.end())
-    return hit
+    return scan(text, tools, _PHI_OPEN, _read_phi_granite)
+
+
+def _read_phi_granite(text: str, m: re.Match[str], tools: frozenset[str]) -> Found:
+    calls, end = json_calls(text, m.end(), _PHI_STOPS, tools)
+    end = after(text, end, "<|/tool_call|>", "</tool_call>")
+    return Found(calls or [broken_call("", "an empty tool-call list")], m.start(), end)
 
 
 _MISTRAL_OPEN = re.compile(r"\[TOOL_CALLS\]")
@@ -59,20 +59,19 @@ _MISTRAL_NAME = re.compile(r"\s*([^\s\[\]{}]*)\s*(?:\[CALL_ID\]\s*[^\s\[{]*\s*)?
 
 def mistral(text: str, tools: frozenset[str]) -> Hit:
     """Before v11 a JSON list; from v11 `NAME[CALL_ID]id[ARGS]{…}` per call (§3.5)."""
-    hit = Hit()
-    pos = 0
-    while m := _MISTRAL_OPEN.search(text, pos):
-        start = skip_ws(text, m.end())
-        if text[start : start + 1] in ("[", "{"):
-            calls, end = json_calls(text, start, _MISTRAL_OPEN, tools)
-        else:
-            head = _MISTRAL_NAME.match(text, start)
-            assert head is not None  # every part of the pattern is optional
-            call, end = call_at(head.group(1), text, head.end(), _MISTRAL_OPEN)
-            calls = [call]
-        hit.add(calls or [broken_call("", "an empty tool-call list")], m.start(), end)
-        pos = max(end, m.end())
-    return hit
+    return scan(text, tools, _MISTRAL_OPEN, _read_mistral)
+
+
+def _read_mistral(text: str, m: re.Match[str], tools: frozenset[str]) -> Found:
+    start = skip_ws(text, m.end())
+    if text[start : start + 1] in ("[", "{"):
+        calls, end = json_calls(text, start, _MISTRAL_OPEN, tools)
+    else:
+        head = _MISTRAL_NAME.match(text, start)
+        assert head is not None  # every part of the pattern is optional
+        call, end = call_at(head.group(1), text, head.end(), _MISTRAL_OPEN)
+        calls = [call]
+    return Found(calls or [broken_call("", "an empty tool-call list")], m.start(), end)
 
 
 _PYTHON_TAG = re.compile(r"<\|python_tag\|>")
@@ -82,15 +81,18 @@ _LLAMA_STOPS = re.compile(r"<\|eom_id\|>|<\|eot_id\|>|<\|python_tag\|>")
 def llama_json(text: str, tools: frozenset[str]) -> Hit:
     """After `<|python_tag|>`, or (the tag is often missing, §3.3) a message that is
     nothing but JSON calls: `{…}`, `{…}; {…}` or a list. `parameters` or `arguments`."""
+    hit = scan(text, tools, _PYTHON_TAG, _read_python_tag)
+    return hit if hit.calls else _json_message(text, tools)
+
+
+def _read_python_tag(text: str, m: re.Match[str], tools: frozenset[str]) -> Found:
+    calls, end = json_calls(text, m.end(), _LLAMA_STOPS, tools)
+    end = after(text, end, "<|eom_id|>", "<|eot_id|>")
+    return Found(calls or [broken_call("", "no JSON after <|python_tag|>")], m.start(), end)
+
+
+def _json_message(text: str, tools: frozenset[str]) -> Hit:
     hit = Hit()
-    pos = 0
-    while m := _PYTHON_TAG.search(text, pos):
-        calls, end = json_calls(text, m.end(), _LLAMA_STOPS, tools)
-        end = after(text, after(text, end, "<|eom_id|>"), "<|eot_id|>")
-        hit.add(calls or [broken_call("", "no JSON after <|python_tag|>")], m.start(), end)
-        pos = max(end, m.end())
-    if hit.calls:
-        return hit
     start, end = message_bounds(text)
     if text[start : start + 1] not in ("{", "["):
         return hit
@@ -118,11 +120,9 @@ _FUNCTION_STOPS = re.compile(r"</function>|<function[=\s]")
 
 def function_tag(text: str, tools: frozenset[str]) -> Hit:
     """Meta's `<function=NAME>{…}</function>` (§3.3), also `<function name="NAME">`."""
-    hit = Hit()
-    pos = 0
-    while m := _FUNCTION_TAG.search(text, pos):
-        call, end = call_at(m.group(1), text, m.end(), _FUNCTION_STOPS)
-        end = after(text, end, "</function>")
-        hit.add([call], m.start(), end)
-        pos = max(end, m.end())
-    return hit
+    return scan(text, tools, _FUNCTION_TAG, _read_function_tag)
+
+
+def _read_function_tag(text: str, m: re.Match[str], tools: frozenset[str]) -> Found:
+    call, end = call_at(m.group(1), text, m.end(), _FUNCTION_STOPS)
+    return Found([call], m.start(), after(text, end, "</function>"))

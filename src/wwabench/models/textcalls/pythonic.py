@@ -6,12 +6,10 @@ import ast
 import re
 from typing import Any
 
-from wwabench.models.textcalls.scan import Call, Hit, message_bounds
+from wwabench.models.textcalls.scan import Call, Found, Hit, message_bounds, scan
 from wwabench.models.textcalls.values import broken_call, literal, make_call
 
 _PYTHON_NAME = re.compile(r"\[?\s*([\w.]+)\s*\(")
-
-
 _PYTHONIC_BLOCK = re.compile(
     r"<\|python_start\|>(.*?)(?:<\|python_end\|>|\Z)"
     r"|<\|tool_call_start\|>(.*?)(?:<\|tool_call_end\|>|\Z)"
@@ -27,7 +25,7 @@ def pythonic(text: str, tools: frozenset[str]) -> Hit:
     """Python call syntax (§3.4, §3.9): in Llama 4 / LFM2 / Olmo markers or a Gemma
     `tool_code` fence; else as the whole message, maybe fenced (BFCL forgives fences);
     else lists of known tools' calls inside prose."""
-    hit = _pythonic_blocks(text)
+    hit = scan(text, tools, _PYTHONIC_BLOCK, _read_block)
     if not hit.calls:
         hit = _pythonic_message(text, tools)
     if not hit.calls:
@@ -35,17 +33,15 @@ def pythonic(text: str, tools: frozenset[str]) -> Hit:
     return hit
 
 
-def _pythonic_blocks(text: str) -> Hit:
-    hit = Hit()
-    for m in _PYTHONIC_BLOCK.finditer(text):
-        source = next(g for g in m.groups() if g is not None)
-        try:
-            hit.add(python_calls(source), m.start(), m.end())
-        except ValueError as exc:
-            name = _PYTHON_NAME.match(source.strip())
-            reason = f"not a Python function call: {exc}"
-            hit.add([broken_call(name.group(1) if name else "", reason)], m.start(), m.end())
-    return hit
+def _read_block(text: str, block: re.Match[str], tools: frozenset[str]) -> Found:
+    source = next(g for g in block.groups() if g is not None)
+    try:
+        calls = python_calls(source)
+    except ValueError as exc:
+        name = _PYTHON_NAME.match(source.strip())
+        reason = f"not a Python function call: {exc}"
+        calls = [broken_call(name.group(1) if name else "", reason)]
+    return Found(calls, block.start(), block.end())
 
 
 def _pythonic_message(text: str, tools: frozenset[str]) -> Hit:
@@ -65,30 +61,26 @@ def _pythonic_message(text: str, tools: frozenset[str]) -> Hit:
 
 
 def _pythonic_in_prose(text: str, tools: frozenset[str]) -> Hit:
-    hit = Hit()
     if not tools:
-        return hit
+        return Hit()
     names = "|".join(re.escape(t) for t in sorted(tools, key=len, reverse=True))
     listed_call = re.compile(rf"\[\s*(?:functions\.)?(?:{names})\s*\(")
-    pos = 0
     # Each candidate scans to its closing bracket: a bounded number keeps degenerate,
     # repetitive output linear.
-    for _ in range(_PROSE_CANDIDATES):
-        found = listed_call.search(text, pos)
-        if found is None:
-            break
-        end = _bracket_end(text, found.start())
-        pos = found.end()
-        if end is None:
-            continue
-        try:
-            calls = python_calls(text[found.start() : end])
-        except ValueError:
-            continue
-        if all(c.error is None for c in calls):  # prose like "[bash(cmd)]" is not a bad call
-            hit.add(calls, found.start(), end)
-            pos = end
-    return hit
+    return scan(text, tools, listed_call, _read_listed_calls, limit=_PROSE_CANDIDATES)
+
+
+def _read_listed_calls(text: str, listed: re.Match[str], tools: frozenset[str]) -> Found | None:
+    end = _bracket_end(text, listed.start())
+    if end is None:
+        return None
+    try:
+        calls = python_calls(text[listed.start() : end])
+    except ValueError:
+        return None
+    if any(c.error is not None for c in calls):  # prose like "[bash(cmd)]" is not a bad call
+        return None
+    return Found(calls, listed.start(), end)
 
 
 def python_calls(source: str) -> list[Call]:

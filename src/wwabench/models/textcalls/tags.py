@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from wwabench.models.textcalls.scan import Call, Hit, after, skip_ws
+from wwabench.models.textcalls.scan import Call, Found, Hit, after, scan, skip_ws
 from wwabench.models.textcalls.values import broken_call, loads_lenient, make_call
 
 
@@ -63,47 +63,48 @@ _DSML_SYNTAX = _invoke_syntax("[\uff5c|]DSML[\uff5c|]function_calls", "[\uff5c|]
 _NOT_A_STRING = re.compile(r"""string\s*=\s*["']?false""")
 
 
-def _invokes(text: str, syntax: _InvokeSyntax) -> Hit:
-    hit = Hit()
-    pos = 0
-    while block := syntax.block.search(text, pos):
-        calls: list[Call] = []
-        pos = block.end()
-        while invoke := syntax.invoke.match(text, pos):
-            args: dict[str, Any] = {}
-            pos = invoke.end()
-            while param := syntax.param.match(text, pos):
-                value, pos = _raw_value(
-                    text, param.end(), syntax.param_close, syntax.param_open, syntax.ends
-                )
-                if _NOT_A_STRING.search(param.group(3)):
-                    try:  # DSML marks non-string values, which are JSON
-                        args[param.group(2)] = loads_lenient(value)
-                        continue
-                    except ValueError:
-                        pass
-                args[param.group(2)] = value
-            closed = syntax.invoke_close.match(text, pos)
-            pos = closed.end() if closed else pos
-            calls.append(make_call(invoke.group(2), args))
-        close = syntax.block_close.match(text, pos)
-        pos = close.end() if close else pos
-        hit.add(
-            calls or [broken_call("", "no <invoke name=…> in the tool-call block")],
-            block.start(),
-            pos,
-        )
-    return hit
+def _read_invokes(text: str, block: re.Match[str], syntax: _InvokeSyntax) -> Found:
+    calls: list[Call] = []
+    pos = block.end()
+    while invoke := syntax.invoke.match(text, pos):
+        args: dict[str, Any] = {}
+        pos = invoke.end()
+        while param := syntax.param.match(text, pos):
+            value, pos = _raw_value(
+                text, param.end(), syntax.param_close, syntax.param_open, syntax.ends
+            )
+            if _NOT_A_STRING.search(param.group(3)):
+                try:  # DSML marks non-string values, which are JSON
+                    args[param.group(2)] = loads_lenient(value)
+                    continue
+                except ValueError:
+                    pass
+            args[param.group(2)] = value
+        closed = syntax.invoke_close.match(text, pos)
+        pos = closed.end() if closed else pos
+        calls.append(make_call(invoke.group(2), args))
+    close = syntax.block_close.match(text, pos)
+    pos = close.end() if close else pos
+    no_invoke = broken_call("", "no <invoke name=…> in the tool-call block")
+    return Found(calls or [no_invoke], block.start(), pos)
+
+
+def _read_minimax(text: str, block: re.Match[str], tools: frozenset[str]) -> Found:
+    return _read_invokes(text, block, _MINIMAX_SYNTAX)
+
+
+def _read_dsml(text: str, block: re.Match[str], tools: frozenset[str]) -> Found:
+    return _read_invokes(text, block, _DSML_SYNTAX)
 
 
 def minimax(text: str, tools: frozenset[str]) -> Hit:
     """Several `<invoke>` per block; names quoted with " or ' (§3.14). Also the same
     invokes inside `<function_calls>`."""
-    return _invokes(text, _MINIMAX_SYNTAX)
+    return scan(text, tools, _MINIMAX_SYNTAX.block, _read_minimax)
 
 
 def dsml(text: str, tools: frozenset[str]) -> Hit:
-    return _invokes(text, _DSML_SYNTAX)
+    return scan(text, tools, _DSML_SYNTAX.block, _read_dsml)
 
 
 _QWEN3_FUNCTION = re.compile(
@@ -118,17 +119,17 @@ _QWEN3_ENDS = re.compile(r"<parameter=|</function>|</tool_call>")
 def qwen3_coder(text: str, tools: frozenset[str]) -> Hit:
     """Raw parameter values; a missing `</parameter>` ends at the next parameter or at
     `</function>`; `</function>` inside a closed value is data (§3.2)."""
-    hit = Hit()
-    pos = 0
-    while m := _QWEN3_FUNCTION.search(text, pos):
-        args: dict[str, Any] = {}
-        pos = m.end()
-        while param := _QWEN3_PARAM.match(text, pos):
-            value, pos = _raw_value(text, param.end(), _QWEN3_CLOSE, _QWEN3_OPENER, _QWEN3_ENDS)
-            args[param.group(1).strip()] = value
-        pos = after(text, after(text, pos, "</function>"), "</tool_call>")
-        hit.add([make_call(m.group(1), args)], m.start(), pos)
-    return hit
+    return scan(text, tools, _QWEN3_FUNCTION, _read_qwen3_coder)
+
+
+def _read_qwen3_coder(text: str, function: re.Match[str], tools: frozenset[str]) -> Found:
+    args: dict[str, Any] = {}
+    pos = function.end()
+    while param := _QWEN3_PARAM.match(text, pos):
+        value, pos = _raw_value(text, param.end(), _QWEN3_CLOSE, _QWEN3_OPENER, _QWEN3_ENDS)
+        args[param.group(1).strip()] = value
+    end = after(text, pos, "</function>", "</tool_call>")
+    return Found([make_call(function.group(1), args)], function.start(), end)
 
 
 _GLM_NAME = re.compile(r"<tool_call>\s*([^\s<>{}\[\]\"'`]+)")
@@ -140,19 +141,17 @@ _GLM_ENDS = re.compile(r"<arg_key>|</tool_call>")
 
 def glm(text: str, tools: frozenset[str]) -> Hit:
     """The name may be followed by a newline, a space or nothing (4.5-4.7, §3.12)."""
-    hit = Hit()
-    pos = 0
-    while m := _GLM_NAME.search(text, pos):
-        args: dict[str, Any] = {}
-        pos = m.end()
-        while pair := _GLM_KEY.match(text, pos):
-            value, pos = _raw_value(text, pair.end(), _GLM_CLOSE, _GLM_OPENER, _GLM_ENDS)
-            args[pair.group(1).strip()] = value
-        end = after(text, pos, "</tool_call>")
-        rest = skip_ws(text, pos)
-        if end == pos and rest < len(text) and not text.startswith("<tool_call>", rest):
-            pos = m.end()  # prose inside <tool_call>, not a GLM call
-            continue
-        hit.add([make_call(m.group(1), args)], m.start(), end)
-        pos = end
-    return hit
+    return scan(text, tools, _GLM_NAME, _read_glm)
+
+
+def _read_glm(text: str, name: re.Match[str], tools: frozenset[str]) -> Found | None:
+    args: dict[str, Any] = {}
+    pos = name.end()
+    while pair := _GLM_KEY.match(text, pos):
+        value, pos = _raw_value(text, pair.end(), _GLM_CLOSE, _GLM_OPENER, _GLM_ENDS)
+        args[pair.group(1).strip()] = value
+    end = after(text, pos, "</tool_call>")
+    rest = skip_ws(text, pos)
+    if end == pos and rest < len(text) and not text.startswith("<tool_call>", rest):
+        return None  # prose inside <tool_call>, not a GLM call
+    return Found([make_call(name.group(1), args)], name.start(), end)
