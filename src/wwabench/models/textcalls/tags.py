@@ -3,6 +3,7 @@ Qwen3-Coder XML, GLM 4.5-4.7."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -11,23 +12,43 @@ from wwabench.models.textcalls.scan import Call, Found, Hit, after, scan, skip_w
 from wwabench.models.textcalls.values import broken_call, loads_lenient, make_call
 
 
-def _raw_value(
-    text: str, start: int, close: re.Pattern[str], opener: re.Pattern[str], ends: re.Pattern[str]
-) -> tuple[str, int]:
-    """A raw XML-ish parameter value and where parsing resumes. It ends at `close`
-    unless the next parameter opens first: then the closing tag is missing, and the
-    value ends at the next structural tag (`ends`). One newline on each side is
+@dataclass(frozen=True)
+class _Params:
+    """How a format writes a parameter: an opening tag naming it, and a raw value."""
+
+    param: re.Pattern[str]  # the opening tag, where the previous parameter ended
+    opener: re.Pattern[str]  # the next parameter's opening tag, wherever it is
+    close: re.Pattern[str]
+    ends: re.Pattern[str]  # where a value without its closing tag ends
+
+
+def _params(text: str, pos: int, syntax: _Params) -> tuple[list[tuple[re.Match[str], str]], int]:
+    """The parameters from `pos`, each its opening tag and raw value, and their end."""
+    params = []
+    while param := syntax.param.match(text, pos):
+        value, pos = _raw_value(text, param.end(), syntax)
+        params.append((param, value))
+    return params, pos
+
+
+def _raw_value(text: str, start: int, syntax: _Params) -> tuple[str, int]:
+    """A raw XML-ish parameter value and where parsing resumes. It ends at its closing
+    tag unless the next parameter opens first: then the closing tag is missing, and
+    the value ends at the next structural tag (`ends`). One newline on each side is
     layout, not data (§3.2)."""
-    following = opener.search(text, start)
+    following = syntax.opener.search(text, start)
     bound = following.start() if following else len(text)
-    closing = close.search(text, start, bound)
+    closing = syntax.close.search(text, start, bound)
     if closing:
         value, resume = text[start : closing.start()], closing.end()
     else:
-        stop = ends.search(text, start, bound)
+        stop = syntax.ends.search(text, start, bound)
         resume = stop.start() if stop else bound
         value = text[start:resume]
     return value.removeprefix("\n").removesuffix("\n"), resume
+
+
+_NOT_A_STRING = re.compile(r"""string\s*=\s*["']?false""")
 
 
 @dataclass(frozen=True)
@@ -38,10 +59,30 @@ class _InvokeSyntax:
     block_close: re.Pattern[str]
     invoke: re.Pattern[str]
     invoke_close: re.Pattern[str]
-    param: re.Pattern[str]  # groups: quote, name, further attributes
-    param_open: re.Pattern[str]
-    param_close: re.Pattern[str]
-    ends: re.Pattern[str]  # where a value without its closing tag ends
+    params: _Params  # param groups: quote, name, further attributes
+
+    def read(self, text: str, block: re.Match[str], tools: frozenset[str]) -> Found:
+        """The invokes of one block."""
+        calls: list[Call] = []
+        pos = block.end()
+        while invoke := self.invoke.match(text, pos):
+            params, pos = _params(text, invoke.end(), self.params)
+            closed = self.invoke_close.match(text, pos)
+            pos = closed.end() if closed else pos
+            args = {param.group(2): _typed(param.group(3), value) for param, value in params}
+            calls.append(make_call(invoke.group(2), args))
+        close = self.block_close.match(text, pos)
+        pos = close.end() if close else pos
+        no_invoke = broken_call("", "no <invoke name=…> in the tool-call block")
+        return Found(calls or [no_invoke], block.start(), pos)
+
+
+def _typed(attributes: str, value: str) -> Any:
+    """DSML marks non-string values, which are JSON."""
+    if _NOT_A_STRING.search(attributes):
+        with contextlib.suppress(ValueError):
+            return loads_lenient(value)
+    return value
 
 
 def _invoke_syntax(block: str, prefix: str) -> _InvokeSyntax:
@@ -51,69 +92,38 @@ def _invoke_syntax(block: str, prefix: str) -> _InvokeSyntax:
         block_close=re.compile(rf"\s*</{block}>"),
         invoke=re.compile(rf"\s*<{prefix}invoke{name}\s*>"),
         invoke_close=re.compile(rf"\s*</{prefix}invoke>"),
-        param=re.compile(rf"\s*<{prefix}parameter{name}([^>]*)>"),
-        param_open=re.compile(rf"<{prefix}parameter\s"),
-        param_close=re.compile(rf"</{prefix}parameter>"),
-        ends=re.compile(rf"<{prefix}parameter\s|</{prefix}invoke>|</{block}>"),
+        params=_Params(
+            param=re.compile(rf"\s*<{prefix}parameter{name}([^>]*)>"),
+            opener=re.compile(rf"<{prefix}parameter\s"),
+            close=re.compile(rf"</{prefix}parameter>"),
+            ends=re.compile(rf"<{prefix}parameter\s|</{prefix}invoke>|</{block}>"),
+        ),
     )
 
 
-_MINIMAX_SYNTAX = _invoke_syntax("(?:minimax:tool_call|function_calls)", "")
-_DSML_SYNTAX = _invoke_syntax("[\uff5c|]DSML[\uff5c|]function_calls", "[\uff5c|]DSML[\uff5c|]")
-_NOT_A_STRING = re.compile(r"""string\s*=\s*["']?false""")
-
-
-def _read_invokes(text: str, block: re.Match[str], syntax: _InvokeSyntax) -> Found:
-    calls: list[Call] = []
-    pos = block.end()
-    while invoke := syntax.invoke.match(text, pos):
-        args: dict[str, Any] = {}
-        pos = invoke.end()
-        while param := syntax.param.match(text, pos):
-            value, pos = _raw_value(
-                text, param.end(), syntax.param_close, syntax.param_open, syntax.ends
-            )
-            if _NOT_A_STRING.search(param.group(3)):
-                try:  # DSML marks non-string values, which are JSON
-                    args[param.group(2)] = loads_lenient(value)
-                    continue
-                except ValueError:
-                    pass
-            args[param.group(2)] = value
-        closed = syntax.invoke_close.match(text, pos)
-        pos = closed.end() if closed else pos
-        calls.append(make_call(invoke.group(2), args))
-    close = syntax.block_close.match(text, pos)
-    pos = close.end() if close else pos
-    no_invoke = broken_call("", "no <invoke name=…> in the tool-call block")
-    return Found(calls or [no_invoke], block.start(), pos)
-
-
-def _read_minimax(text: str, block: re.Match[str], tools: frozenset[str]) -> Found:
-    return _read_invokes(text, block, _MINIMAX_SYNTAX)
-
-
-def _read_dsml(text: str, block: re.Match[str], tools: frozenset[str]) -> Found:
-    return _read_invokes(text, block, _DSML_SYNTAX)
+_MINIMAX = _invoke_syntax("(?:minimax:tool_call|function_calls)", "")
+_DSML = _invoke_syntax("[\uff5c|]DSML[\uff5c|]function_calls", "[\uff5c|]DSML[\uff5c|]")
 
 
 def minimax(text: str, tools: frozenset[str]) -> Hit:
     """Several `<invoke>` per block; names quoted with " or ' (§3.14). Also the same
     invokes inside `<function_calls>`."""
-    return scan(text, tools, _MINIMAX_SYNTAX.block, _read_minimax)
+    return scan(text, tools, _MINIMAX.block, _MINIMAX.read)
 
 
 def dsml(text: str, tools: frozenset[str]) -> Hit:
-    return scan(text, tools, _DSML_SYNTAX.block, _read_dsml)
+    return scan(text, tools, _DSML.block, _DSML.read)
 
 
 _QWEN3_FUNCTION = re.compile(
     r"(?:<tool_call>\s*)?<function=([^>\n]*)>\s*(?=<parameter=|</function>|</tool_call>|\Z)"
 )
-_QWEN3_PARAM = re.compile(r"\s*<parameter=([^>\n]*)>")
-_QWEN3_OPENER = re.compile(r"<parameter=")
-_QWEN3_CLOSE = re.compile(r"</parameter>")
-_QWEN3_ENDS = re.compile(r"<parameter=|</function>|</tool_call>")
+_QWEN3_PARAMS = _Params(
+    param=re.compile(r"\s*<parameter=([^>\n]*)>"),
+    opener=re.compile(r"<parameter="),
+    close=re.compile(r"</parameter>"),
+    ends=re.compile(r"<parameter=|</function>|</tool_call>"),
+)
 
 
 def qwen3_coder(text: str, tools: frozenset[str]) -> Hit:
@@ -123,20 +133,19 @@ def qwen3_coder(text: str, tools: frozenset[str]) -> Hit:
 
 
 def _read_qwen3_coder(text: str, function: re.Match[str], tools: frozenset[str]) -> Found:
-    args: dict[str, Any] = {}
-    pos = function.end()
-    while param := _QWEN3_PARAM.match(text, pos):
-        value, pos = _raw_value(text, param.end(), _QWEN3_CLOSE, _QWEN3_OPENER, _QWEN3_ENDS)
-        args[param.group(1).strip()] = value
+    params, pos = _params(text, function.end(), _QWEN3_PARAMS)
+    args = {param.group(1).strip(): value for param, value in params}
     end = after(text, pos, "</function>", "</tool_call>")
     return Found([make_call(function.group(1), args)], function.start(), end)
 
 
 _GLM_NAME = re.compile(r"<tool_call>\s*([^\s<>{}\[\]\"'`]+)")
-_GLM_KEY = re.compile(r"\s*<arg_key>([^<]*)</arg_key>\s*<arg_value>")
-_GLM_OPENER = re.compile(r"<arg_key>")
-_GLM_CLOSE = re.compile(r"</arg_value>")
-_GLM_ENDS = re.compile(r"<arg_key>|</tool_call>")
+_GLM_PARAMS = _Params(
+    param=re.compile(r"\s*<arg_key>([^<]*)</arg_key>\s*<arg_value>"),
+    opener=re.compile(r"<arg_key>"),
+    close=re.compile(r"</arg_value>"),
+    ends=re.compile(r"<arg_key>|</tool_call>"),
+)
 
 
 def glm(text: str, tools: frozenset[str]) -> Hit:
@@ -145,13 +154,10 @@ def glm(text: str, tools: frozenset[str]) -> Hit:
 
 
 def _read_glm(text: str, name: re.Match[str], tools: frozenset[str]) -> Found | None:
-    args: dict[str, Any] = {}
-    pos = name.end()
-    while pair := _GLM_KEY.match(text, pos):
-        value, pos = _raw_value(text, pair.end(), _GLM_CLOSE, _GLM_OPENER, _GLM_ENDS)
-        args[pair.group(1).strip()] = value
+    params, pos = _params(text, name.end(), _GLM_PARAMS)
     end = after(text, pos, "</tool_call>")
     rest = skip_ws(text, pos)
     if end == pos and rest < len(text) and not text.startswith("<tool_call>", rest):
         return None  # prose inside <tool_call>, not a GLM call
+    args = {key.group(1).strip(): value for key, value in params}
     return Found([make_call(name.group(1), args)], name.start(), end)
