@@ -59,6 +59,29 @@ FAMILY_RULES: dict[str, tuple[Rule, ...]] = {
 }
 
 
+_RuleFn = Callable[[str, frozenset[str]], Hit]
+_RULES: dict[Rule, _RuleFn] = {
+    Rule.DEEPSEEK: tokens.deepseek,
+    Rule.KIMI: tokens.kimi,
+    Rule.HARMONY: tokens.harmony,
+    Rule.MINIMAX: tags.minimax,
+    Rule.DEEPSEEK_DSML: tags.dsml,
+    Rule.QWEN3_CODER_XML: tags.qwen3_coder,
+    Rule.GLM: tags.glm,
+    Rule.HERMES: marked_json.hermes,
+    Rule.PHI_GRANITE: marked_json.phi_granite,
+    Rule.MISTRAL: marked_json.mistral,
+    Rule.LLAMA_JSON: marked_json.llama_json,
+    Rule.FUNCTION_TAG: marked_json.function_tag,
+    Rule.PYTHONIC: pythonic.pythonic,
+    Rule.FENCED_JSON: fallback.fenced_json,
+    Rule.BARE_JSON: fallback.bare_json,
+    Rule.FENCED_BASH: fallback.fenced_bash,
+}
+_ORDER = tuple(Rule)
+_MARKER_RULES = tuple(r for r in Rule if r not in FALLBACK_RULES)
+
+
 @dataclass(frozen=True)
 class Parsed:
     calls: tuple[ToolCall, ...]  # in order; an undecodable call has `error` set
@@ -95,9 +118,6 @@ def parse_tool_calls(
     )
     spans = [] if in_reasoning else hit.spans
     return Parsed(calls, rule, rule in FALLBACK_RULES, _clean_text(visible, spans), in_reasoning)
-
-
-_RuleFn = Callable[[str, frozenset[str]], Hit]
 
 
 def _cascade(
@@ -168,25 +188,3 @@ def _clean_text(text: str, spans: list[tuple[int, int]]) -> str:
         pos = max(pos, end)
     parts.append(text[pos:])
     return _LEFTOVER.sub("", "".join(parts)).strip()
-
-
-_RULES: dict[Rule, _RuleFn] = {
-    Rule.DEEPSEEK: tokens.deepseek,
-    Rule.KIMI: tokens.kimi,
-    Rule.HARMONY: tokens.harmony,
-    Rule.MINIMAX: tags.minimax,
-    Rule.DEEPSEEK_DSML: tags.dsml,
-    Rule.QWEN3_CODER_XML: tags.qwen3_coder,
-    Rule.GLM: tags.glm,
-    Rule.HERMES: marked_json.hermes,
-    Rule.PHI_GRANITE: marked_json.phi_granite,
-    Rule.MISTRAL: marked_json.mistral,
-    Rule.LLAMA_JSON: marked_json.llama_json,
-    Rule.FUNCTION_TAG: marked_json.function_tag,
-    Rule.PYTHONIC: pythonic.pythonic,
-    Rule.FENCED_JSON: fallback.fenced_json,
-    Rule.BARE_JSON: fallback.bare_json,
-    Rule.FENCED_BASH: fallback.fenced_bash,
-}
-_ORDER = tuple(Rule)
-_MARKER_RULES = tuple(r for r in Rule if r not in FALLBACK_RULES)

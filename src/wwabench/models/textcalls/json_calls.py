@@ -20,8 +20,6 @@ from wwabench.models.textcalls.values import (
 
 _NAME_KEYS = ("name", "function", "tool", "tool_name")  # §3.15
 _ARGS_KEYS = ("arguments", "parameters", "args", "input")
-
-
 _GUESS_NAME = re.compile(
     r"""["']?(?:name|function|tool_name|tool)["']?\s*[:=]\s*["']([^"'\n]{1,80})"""
 )
@@ -69,6 +67,8 @@ def _calls_from_obj(obj: Any, tools: frozenset[str], marked: bool) -> list[Call]
 
 
 def calls_from_values(values: list[Any], tools: frozenset[str], marked: bool) -> list[Call] | None:
+    """The calls in decoded values, each a call or a list of them. After a marker an item
+    that is not call-shaped is a broken call; without one it means no calls (None)."""
     calls: list[Call] = []
     for value in values:
         for item in value if isinstance(value, list) else [value]:
@@ -92,8 +92,7 @@ def json_calls(
     try:
         values, end = json_values(text, pos)
     except ValueError as exc:
-        stop = stops.search(text, pos)
-        end = stop.start() if stop else len(text)
+        end = _next_marker(text, pos, stops)
         source = text[pos:end]
         try:
             values = [loads_lenient(source)]
@@ -111,8 +110,7 @@ def call_at(name: str, text: str, pos: int, stops: re.Pattern[str]) -> tuple[Cal
     try:
         value, end = decode_at(text, pos)
     except ValueError as exc:
-        stop = stops.search(text, pos)
-        end = stop.start() if stop else len(text)
+        end = _next_marker(text, pos, stops)
         source = unfence(text[pos:end])
         if not source:
             return make_call(name, {}), end
@@ -121,3 +119,9 @@ def call_at(name: str, text: str, pos: int, stops: re.Pattern[str]) -> tuple[Cal
         except ValueError:
             return broken_call(name.strip(), f"the arguments are not valid JSON: {exc}"), end
     return make_call(name, value), end
+
+
+def _next_marker(text: str, pos: int, stops: re.Pattern[str]) -> int:
+    """Where JSON that does not decode ends: at the next closing or opening marker."""
+    stop = stops.search(text, pos)
+    return stop.start() if stop else len(text)

@@ -11,12 +11,11 @@ from typing import Any
 from wwabench.models.textcalls.scan import Call, skip_ws
 
 _DECODER = json.JSONDecoder(strict=False)  # models put raw newlines inside JSON strings
-
-
 FENCE_OPEN = re.compile(r"\s*```[ \t]*(?:json|JSON)?[ \t]*\n")
 
 
 def decode_at(text: str, pos: int) -> tuple[Any, int]:
+    """The JSON value at `pos` and its end; the ValueError says why there is none."""
     try:
         return _DECODER.raw_decode(text, pos)
     except json.JSONDecodeError as exc:
@@ -104,6 +103,7 @@ def broken_call(name: str, reason: str) -> Call:
 
 
 def make_call(name: str, raw_args: Any) -> Call:
+    """The call with its arguments decoded to an object, or a broken call saying why not."""
     name = name.strip().removeprefix("functions.")
     if not name:
         return broken_call("", "no tool name")
@@ -126,5 +126,6 @@ def make_call(name: str, raw_args: Any) -> Call:
 
 
 def kind(value: Any) -> str:
+    """What a JSON value is, in words for an error message."""
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     return names.get(type(value), "a number" if isinstance(value, int | float) else "null")
