@@ -55,7 +55,8 @@ def scan(
 ) -> Hit:
     """The calls `read` finds at each match of `opener`, for at most `limit` matches.
     The search goes on after a call, so nothing inside it (a call quoted in an
-    argument, say) is read again, and always past the opener, so it ends."""
+    argument, say) is read again; and always past the opener, which no rule lets match
+    empty text, so it ends."""
     hit = Hit()
     pos = 0
     for _ in itertools.islice(itertools.count(), limit):
