@@ -19,9 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wwabench import parsing
 from wwabench.episode.tools import SCHEMAS, validate
-from wwabench.parsing import (
+from wwabench.models.textcalls import (
     FALLBACK_RULES,
     FAMILY_RULES,
     Parsed,
@@ -29,6 +28,7 @@ from wwabench.parsing import (
     parse_tool_calls,
     strip_reasoning,
 )
+from wwabench.models.textcalls import cascade as parsing
 
 TOOLS = list(SCHEMAS)
 FIXTURES = Path(__file__).parent / "fixtures" / "tool_calls"

@@ -24,7 +24,7 @@ from wwabench.episode.record import AgentResult
 from wwabench.episode.tools import SCHEMAS, TOOLS, Outcome, ToolCall, ToolResult, execute, validate
 from wwabench.episode.transcript import Transcript
 from wwabench.models import ContextExhausted, Message, Model, Turn
-from wwabench.parsing import FAMILY_RULES, parse_tool_calls
+from wwabench.models.textcalls import FAMILY_RULES, parse_tool_calls
 from wwabench.sandbox import Sandbox, SandboxError
 from wwabench.tasks import TaskLimits
 
