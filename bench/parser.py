@@ -10,15 +10,17 @@ running them alternately (the machines are noisy).
 
 from __future__ import annotations
 
+import importlib
 import statistics
 import sys
 import time
 from pathlib import Path
 
 try:
-    from wwabench.models.textcalls import parse_tool_calls
+    parser = importlib.import_module("wwabench.models.textcalls")
 except ImportError:  # checkouts before the parser became a package
-    from wwabench.parsing import parse_tool_calls  # type: ignore[import-not-found,no-redef]
+    parser = importlib.import_module("wwabench.parsing")
+parse_tool_calls = parser.parse_tool_calls
 
 TOOLS = ("bash", "read_file", "write_file", "edit_file", "submit")
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tool_calls"
