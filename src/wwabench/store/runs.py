@@ -1,8 +1,4 @@
-"""The results store: runs, their episodes, check results and full transcripts.
-
-SQLite in the data directory by default, any SQLAlchemy URL (PostgreSQL) otherwise.
-The schema is owned by the Alembic migrations in `wwabench/migrations`; opening a store
-upgrades it, so an old database is carried forward rather than refused.
+"""Runs: making them, recording their episodes, finishing them, and reading them back.
 
 A run is created with one `pending` row per (round, seed) before any work starts, and
 each finished episode is written in one transaction. Resuming a run after a crash
@@ -13,157 +9,17 @@ therefore re-runs exactly the episodes that have no result, and writing a result
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    select,
-    update,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from wwabench.config import FINISHED, EpisodeStatus, RunStatus, store_url
+from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
-
-
-class ModelRow(Base):
-    __tablename__ = "models"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    spec: Mapped[str] = mapped_column(String(300), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-
-
-class RunRow(Base):
-    __tablename__ = "runs"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
-    suite_version: Mapped[str] = mapped_column(String(64))
-    harness_version: Mapped[str] = mapped_column(String(32))
-    params: Mapped[dict[str, Any]] = mapped_column()
-    seeds: Mapped[list[Any]] = mapped_column()
-    tasks: Mapped[list[Any]] = mapped_column()
-    sandbox: Mapped[str] = mapped_column(String(32))
-    host: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=RunStatus.RUNNING)
-    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    # Dollars per million tokens, when the operator configured a price.
-    price_in: Mapped[float | None] = mapped_column(Float)
-    price_out: Mapped[float | None] = mapped_column(Float)
-    # Submitted through the service: by which key, and the provider key encrypted
-    # (never shown, never in a sandbox or a transcript).
-    submitted_by: Mapped[int | None] = mapped_column(
-        ForeignKey("api_keys.id", name="fk_runs_submitted_by")
-    )
-    credential: Mapped[str | None] = mapped_column(Text)
-    # Executed by service workers (leasing episodes), not by the process that made it.
-    queued: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    model: Mapped[ModelRow] = relationship()
-    episodes: Mapped[list[EpisodeRow]] = relationship(
-        back_populates="run", order_by="EpisodeRow.id"
-    )
-
-
-class EpisodeRow(Base):
-    __tablename__ = "episodes"
-    __table_args__ = (UniqueConstraint("run_id", "task", "seed"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
-    task: Mapped[str] = mapped_column(String(100))
-    category: Mapped[str] = mapped_column(String(50))
-    seed: Mapped[int] = mapped_column(Integer)
-    trial: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default=EpisodeStatus.PENDING, index=True)
-    error: Mapped[str] = mapped_column(Text, default="")
-    score: Mapped[float] = mapped_column(Float, default=0.0)
-    correctness: Mapped[float] = mapped_column(Float, default=0.0)
-    efficiency: Mapped[float] = mapped_column(Float, default=0.0)
-    solved: Mapped[bool] = mapped_column(Boolean, default=False)
-    reference_steps: Mapped[int] = mapped_column(Integer, default=0)
-    stop: Mapped[str] = mapped_column(String(32), default="")
-    turns: Mapped[int] = mapped_column(Integer, default=0)
-    steps: Mapped[int] = mapped_column(Integer, default=0)
-    tool_calls: Mapped[int] = mapped_column(Integer, default=0)
-    failed_calls: Mapped[int] = mapped_column(Integer, default=0)
-    wrong_commands: Mapped[int] = mapped_column(Integer, default=0)
-    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    model_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    retry_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    tool_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    turn_kinds: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    # Worker leases (the service's queue): who holds the episode and until when.
-    lease_owner: Mapped[str | None] = mapped_column(String(100))
-    lease_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-
-    run: Mapped[RunRow] = relationship(back_populates="episodes")
-    checks: Mapped[list[CheckRow]] = relationship(order_by="CheckRow.id")
-
-
-class CheckRow(Base):
-    __tablename__ = "check_results"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    weight: Mapped[float] = mapped_column(Float)
-    passed: Mapped[bool] = mapped_column(Boolean)
-    exit_code: Mapped[int] = mapped_column(Integer)
-    output: Mapped[str] = mapped_column(Text)
-    seconds: Mapped[float] = mapped_column(Float)
-
-
-class TranscriptRow(Base):
-    """Kept apart from episodes so that leaderboard queries never load megabytes of text."""
-
-    __tablename__ = "transcripts"
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), primary_key=True)
-    jsonl: Mapped[str] = mapped_column(Text)
-
-
-class ApiKeyRow(Base):
-    __tablename__ = "api_keys"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    max_queued: Mapped[int] = mapped_column(Integer)
-    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    revoked: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+from wwabench.store.base import StoreBase, StoreError
+from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, TranscriptRow, _now
 
 
 @dataclass(frozen=True)
@@ -183,89 +39,13 @@ class RunMeta:
     price_out: float | None = None
 
 
-class StoreError(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class Lease:
-    """An episode a worker holds until its lease expires."""
-
-    run_id: str
-    task: str
-    seed: int
-    worker: str
-
-
-def hash_key(plain: str) -> str:
-    return hashlib.sha256(plain.encode()).hexdigest()
-
-
 def _aware(t: dt.datetime) -> dt.datetime:
     """SQLite hands datetimes back without their zone; they were stored in UTC."""
     return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(conn: Any, _record: Any) -> None:
-        cur = conn.cursor()
-        # WAL lets readers (the website) work while a runner writes; the busy timeout
-        # makes concurrent workers wait for the lock instead of failing.
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-
-_MIGRATING = threading.Lock()
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    # Alembic keeps its context in module globals: two threads opening stores at once
-    # would trip over each other.
-    with _MIGRATING:
-        _migrate(engine, revision)
-
-
-def _migrate(engine: Engine, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as conn:
-        if sqlite:
-            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys
-            # enforced the drop would fail for every table that others refer to. The
-            # pragma only takes effect outside a transaction.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-        conn.commit()
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-
-
-def connect(url: str | None = None, *, upgrade: bool = True) -> Engine:
-    url = url or store_url()
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        _sqlite_pragmas(engine)
-    if upgrade:
-        migrate(engine)
-    return engine
-
-
-class Store:
-    def __init__(self, url: str | None = None) -> None:
-        self.engine = connect(url)
-
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
-
-    def close(self) -> None:
-        self.engine.dispose()
+class RunStore(StoreBase):
+    """The store's part that makes, records, finishes and reads runs."""
 
     # --- writing ------------------------------------------------------------------
 
@@ -417,116 +197,6 @@ class Store:
                 if seconds is None:
                     run.seconds = (run.finished - _aware(run.created)).total_seconds()
             return RunStatus(run.status)
-
-    # --- the service's queue ------------------------------------------------------
-
-    def lease(self, worker: str, seconds: float) -> Lease | None:
-        """Take the oldest queued episode nobody holds (or whose holder's lease ran out).
-
-        The claim is a compare-and-set UPDATE, so two workers racing for one episode
-        cannot both win, on SQLite or PostgreSQL; a loser tries the next candidate.
-        """
-        for _ in range(10):
-            now = _now()
-            free = (EpisodeRow.lease_expires.is_(None)) | (EpisodeRow.lease_expires < now)
-            with self.session() as s, s.begin():
-                row = s.execute(
-                    select(EpisodeRow.id, EpisodeRow.run_id, EpisodeRow.task, EpisodeRow.seed)
-                    .join(RunRow, RunRow.id == EpisodeRow.run_id)
-                    .where(
-                        RunRow.queued.is_(True), EpisodeRow.status == EpisodeStatus.PENDING, free
-                    )
-                    .order_by(RunRow.created, EpisodeRow.id)
-                    .limit(1)
-                ).first()
-                if row is None:
-                    return None
-                claimed = s.execute(
-                    update(EpisodeRow)
-                    .where(
-                        EpisodeRow.id == row.id, EpisodeRow.status == EpisodeStatus.PENDING, free
-                    )
-                    .values(
-                        lease_owner=worker,
-                        lease_expires=now + dt.timedelta(seconds=seconds),
-                        attempts=EpisodeRow.attempts + 1,
-                    )
-                )
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                    continue
-                s.execute(
-                    update(RunRow)
-                    .where(RunRow.id == row.run_id, RunRow.status == RunStatus.QUEUED)
-                    .values(status=RunStatus.RUNNING)
-                )
-                return Lease(row.run_id, row.task, row.seed, worker)
-        return None
-
-    def renew(self, lease: Lease, seconds: float) -> bool:
-        """Extend a lease; False when it was lost (expired and taken, or already done)."""
-        return self._held(lease, lease_expires=_now() + dt.timedelta(seconds=seconds))
-
-    def release(self, lease: Lease) -> bool:
-        """Give a held episode back to the queue at once (its worker could not run it)."""
-        return self._held(lease, lease_expires=None, lease_owner=None)
-
-    def _held(self, lease: Lease, **values: Any) -> bool:
-        """Update the episode only while this lease still holds it."""
-        with self.session() as s, s.begin():
-            done = s.execute(
-                update(EpisodeRow)
-                .where(
-                    EpisodeRow.run_id == lease.run_id,
-                    EpisodeRow.task == lease.task,
-                    EpisodeRow.seed == lease.seed,
-                    EpisodeRow.status == EpisodeStatus.PENDING,
-                    EpisodeRow.lease_owner == lease.worker,
-                )
-                .values(**values)
-            )
-            return bool(done.rowcount == 1)  # type: ignore[attr-defined]
-
-    def queued_episodes(self, key_id: int) -> int:
-        """Episodes without a result in the runs one API key submitted (its quota)."""
-        with self.session() as s:
-            return len(
-                s.scalars(
-                    select(EpisodeRow.id)
-                    .join(RunRow, RunRow.id == EpisodeRow.run_id)
-                    .where(RunRow.submitted_by == key_id, EpisodeRow.status.not_in(FINISHED))
-                ).all()
-            )
-
-    # --- API keys -------------------------------------------------------------------
-
-    def create_key(self, name: str, max_queued: int) -> tuple[int, str]:
-        """A new key, returned once in the clear; only its SHA-256 is stored."""
-        plain = "wwa_" + secrets.token_hex(16)
-        with self.session() as s, s.begin():
-            row = ApiKeyRow(name=name, key_hash=hash_key(plain), max_queued=max_queued)
-            s.add(row)
-            s.flush()
-            return row.id, plain
-
-    def check_key(self, plain: str) -> ApiKeyRow | None:
-        with self.session() as s:
-            return s.scalar(
-                select(ApiKeyRow).where(
-                    ApiKeyRow.key_hash == hash_key(plain), ApiKeyRow.revoked.is_(None)
-                )
-            )
-
-    def revoke_key(self, key_id: int) -> bool:
-        with self.session() as s, s.begin():
-            row = s.get(ApiKeyRow, key_id)
-            if row is None or row.revoked is not None:
-                return False
-            row.revoked = _now()
-            return True
-
-    def api_keys(self) -> list[ApiKeyRow]:
-        with self.session() as s:
-            return list(s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id)))
 
     # --- reading ------------------------------------------------------------------
 
