@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
@@ -222,11 +222,23 @@ class RunStore(StoreBase):
             _ = run.model, [e.checks for e in run.episodes]
             return run
 
-    def runs(self, status: str | None = None) -> list[RunRow]:
+    def runs(
+        self,
+        status: str | None = None,
+        *,
+        suite_version: str | None = None,
+        model: str | None = None,
+    ) -> list[RunRow]:
+        """Runs oldest first, with their model and episodes (not their checks); only those
+        with `status`, on `suite_version`, of the `model` spec, when given."""
         with self.session() as s:
             q = select(RunRow).order_by(RunRow.created)
             if status is not None:
                 q = q.where(RunRow.status == status)
+            if suite_version is not None:
+                q = q.where(RunRow.suite_version == suite_version)
+            if model is not None:
+                q = q.join(ModelRow, ModelRow.id == RunRow.model_id).where(ModelRow.spec == model)
             runs = list(s.scalars(q))
             for r in runs:
                 _ = r.model, r.episodes
@@ -244,6 +256,52 @@ class RunStore(StoreBase):
         if text is None:
             raise StoreError(f"no transcript for {task} seed {seed} in run {run_id}")
         return text
+
+    def latest_runs(self) -> dict[str, RunRow]:
+        """The latest finished run of each model, by spec, loaded like `runs` (models in
+        the order of their first finished run)."""
+        latest: dict[str, RunRow] = {}
+        for run in self.runs(status=RunStatus.DONE):
+            latest[run.model.spec] = run
+        return latest
+
+    def latest_run(self, spec: str) -> RunRow | None:
+        """The latest finished run of the model `spec`, loaded like `run`; None if it has none."""
+        with self.session() as s:
+            run_id = s.scalar(
+                select(RunRow.id)
+                .join(ModelRow, ModelRow.id == RunRow.model_id)
+                .where(ModelRow.spec == spec, RunRow.status == RunStatus.DONE)
+                .order_by(RunRow.created.desc())
+                .limit(1)
+            )
+        return None if run_id is None else self.run(run_id)
+
+    def find_model(self, spec: str) -> ModelRow | None:
+        with self.session() as s:
+            return s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+
+    def suite_versions(self, status: str | None = None) -> list[str]:
+        """The suite versions runs (with `status`, if given) were made on, sorted."""
+        with self.session() as s:
+            q = select(RunRow.suite_version).distinct()
+            if status is not None:
+                q = q.where(RunRow.status == status)
+            return sorted(s.scalars(q))
+
+    def runs_fingerprint(self) -> tuple[Any, ...]:
+        """What changes whenever a run is created or finishes, in one cheap query: the count
+        of runs, the newest creation, the count of finished runs and the newest finish."""
+        with self.session() as s:
+            row = s.execute(
+                select(
+                    func.count(RunRow.id),
+                    func.max(RunRow.created),
+                    func.count(RunRow.finished),
+                    func.max(RunRow.finished),
+                )
+            ).one()
+            return tuple(row)
 
 
 def finished(episodes: Sequence[EpisodeRow]) -> Iterator[EpisodeRow]:
