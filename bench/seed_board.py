@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert
 
 from wwabench import __version__
 from wwabench.config import EpisodeStatus, RunStatus
@@ -181,11 +181,10 @@ def _transcript(model: FakeModel, ep: dict[str, Any]) -> str:
     return "".join(json.dumps(e) + "\n" for e in events)
 
 
-def _model_id(conn: Connection, model: FakeModel) -> int:
-    """The model's row, reused when the store was seeded before (specs are unique)."""
-    found = conn.scalar(select(ModelRow.id).where(ModelRow.spec == model.spec))
+def _model_id(conn: Connection, model: FakeModel, found: ModelRow | None) -> int:
+    """The model's row: `found`, when the store was seeded before (specs are unique)."""
     if found is not None:
-        return int(found)
+        return found.id
     row = {"spec": model.spec, "name": model.name, "meta": model.meta}
     return int(conn.execute(insert(ModelRow).values(**row).returning(ModelRow.id)).scalar_one())
 
@@ -201,6 +200,7 @@ def seed(store: Store, models: int = 30, episodes: int = 10_000, rng_seed: int =
     start = dt.datetime.now(dt.UTC)
     stamp = start.strftime("%Y%m%d-%H%M%S-%f")  # a second seeding adds runs, never clashes
     fakes = [_model(i, rng) for i in range(models)]
+    known = {model.spec: store.find_model(model.spec) for model in fakes}
     with store.engine.begin() as conn:
         run_rows, episode_rows, owners = [], [], []
         for i, model in enumerate(fakes):
@@ -209,7 +209,7 @@ def seed(store: Store, models: int = 30, episodes: int = 10_000, rng_seed: int =
             run_rows.append(
                 {
                     "id": run_id,
-                    "model_id": _model_id(conn, model),
+                    "model_id": _model_id(conn, model, known[model.spec]),
                     "suite_version": version,
                     "harness_version": __version__,
                     "params": {"synthetic": True},

@@ -113,6 +113,41 @@ def test_unknown_episode_and_run_are_clear_errors(db_url: str) -> None:
     assert store.find_run("run-1") == "run-1"
 
 
+def test_reads_of_models_runs_and_their_latest_finished_run(db_url: str) -> None:
+    store = Store(db_url)
+    assert store.latest_run("scripted:x") is None and store.latest_runs() == {}
+    assert store.runs_fingerprint()[0] == 0 and store.suite_versions() == []
+    for run_id, suite, done in (
+        ("run-1", "abc", True),
+        ("run-2", "def", True),
+        ("run-3", "ghi", False),
+    ):
+        store.create_run(replace(meta(run_id), suite_version=suite), TASKS)
+        for task, seed in store.pending(run_id) if done else []:
+            store.record(run_id, result(task, seed))
+        store.finish_run(run_id, 1.0)
+    store.create_run(replace(meta("other"), model="scripted:y"), TASKS)
+    before = store.runs_fingerprint()
+    assert before[0] == 4 and before[2] == 2
+    latest = store.latest_run("scripted:x")
+    assert latest is not None and latest.id == "run-2"
+    assert latest.model.spec == "scripted:x" and latest.episodes[0].checks[0].name == "c1"
+    assert {spec: r.id for spec, r in store.latest_runs().items()} == {"scripted:x": "run-2"}
+    assert store.latest_run("scripted:y") is None
+    assert [r.id for r in store.runs(model="scripted:x")] == ["run-1", "run-2", "run-3"]
+    assert [r.id for r in store.runs(model="scripted:y")] == ["other"]
+    assert [r.id for r in store.runs("done", suite_version="abc")] == ["run-1"]
+    assert store.suite_versions() == ["abc", "def", "ghi"]
+    assert store.suite_versions(status="done") == ["abc", "def"]
+    found = store.find_model("scripted:y")
+    assert found is not None and found.name == "scripted:y" and store.find_model("zzz") is None
+    for task, seed in store.pending("other"):
+        store.record("other", result(task, seed))
+    store.finish_run("other", 1.0)
+    assert store.runs_fingerprint() != before
+    assert set(store.latest_runs()) == {"scripted:x", "scripted:y"}
+
+
 def test_an_old_database_is_upgraded_with_its_data(db_url: str) -> None:
     """A store made by revision 0001 gains the later columns and keeps its rows."""
     engine = create_engine(db_url)

@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import func, select
-
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.loop import FAILED_TURNS
 from wwabench.results.stats import (
@@ -229,8 +227,7 @@ def board(
     store: Store, suite_version: str | None = None, constrained: bool = False
 ) -> list[Summary]:
     """The latest finished run of each model (on one suite version if given), best first."""
-    runs = store.runs(status=RunStatus.DONE)
-    return board_of([r for r in runs if suite_version in (None, r.suite_version)], constrained)
+    return board_of(store.runs(status=RunStatus.DONE, suite_version=suite_version), constrained)
 
 
 def is_constrained(run: RunRow) -> bool:
@@ -268,20 +265,8 @@ class BoardCache:
         self._lock = threading.Lock()
         self._boards: dict[str | None, tuple[tuple[Any, ...], list[Summary]]] = {}
 
-    def _fingerprint(self) -> tuple[Any, ...]:
-        with self.store.session() as s:
-            row = s.execute(
-                select(
-                    func.count(RunRow.id),
-                    func.max(RunRow.created),
-                    func.count(RunRow.finished),
-                    func.max(RunRow.finished),
-                )
-            ).one()
-            return tuple(row)
-
     def board(self, suite_version: str | None) -> list[Summary]:
-        mark = self._fingerprint()
+        mark = self.store.runs_fingerprint()
         with self._lock:
             cached = self._boards.get(suite_version)
         if cached is not None and cached[0] == mark:

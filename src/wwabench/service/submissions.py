@@ -297,11 +297,7 @@ class _Service:
             raise _not_found(f"no run {run_id!r}") from None
 
     def done_runs(self, suite: str | None) -> list[RunRow]:
-        return [
-            r
-            for r in self.store.runs(status=RunStatus.DONE)
-            if suite is None or r.suite_version == suite
-        ]
+        return self.store.runs(status=RunStatus.DONE, suite_version=suite)
 
     def leaderboard(self, suite: str | None) -> Leaderboard:
         rows = self.boards.board(suite)
@@ -318,11 +314,10 @@ class _Service:
         return self._scrub(run, payload)
 
     def latest_done(self, spec: str) -> RunRow | None:
-        runs = [r for r in self.store.runs(status=RunStatus.DONE) if r.model.spec == spec]
-        return self.store.run(runs[-1].id) if runs else None
+        return self.store.latest_run(spec)
 
     def model(self, spec: str) -> ModelRuns:
-        runs = [r for r in self.store.runs() if r.model.spec == spec]
+        runs = self.store.runs(model=spec)
         if not runs:
             raise _not_found(f"no runs of model {spec[:200]!r}")
         # The model's place on the whole leaderboard, where its latest finished run is.

@@ -33,7 +33,6 @@ from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import select
 
 from wwabench.config import RunStatus
 from wwabench.episode.transcript import parse_transcript
@@ -41,7 +40,7 @@ from wwabench.present import html as pages
 from wwabench.present.html import BoardControls, Header, ModelFacts, RankedModel
 from wwabench.redaction import redact
 from wwabench.results.summary import BoardCache, Summary, summarize
-from wwabench.store import ModelRow, RunRow, Store, StoreError
+from wwabench.store import Store, StoreError
 
 # The repository's copy; an installed package has none, so `mount_web` takes another path.
 DEFAULT_METHODOLOGY = Path(__file__).resolve().parents[3] / "docs" / "methodology.md"
@@ -291,14 +290,6 @@ def _not_found(title: str, message: str) -> HTMLResponse:
     return _html(pages.error_page(title, message, LINKS), 404)
 
 
-def _suite_versions(store: Store) -> list[str]:
-    with store.session() as s:
-        found = s.scalars(
-            select(RunRow.suite_version).where(RunRow.status == RunStatus.DONE).distinct()
-        )
-        return sorted(found)
-
-
 def _heading(markdown: str, default: str) -> str:
     for line in markdown.splitlines():
         if line.startswith("# "):
@@ -339,22 +330,15 @@ def mount_web(
     ) -> HTMLResponse:
         query = BoardQuery.parse(hosted, open_weights, q, suite_version, sort, direction, category)
         rows = boards.board(query.suite_version or None)
-        view = board_view(rows, query, _suite_versions(store), LINKS)
+        view = board_view(rows, query, store.suite_versions(status=RunStatus.DONE), LINKS)
         return html(pages.web_leaderboard(view.rows, view.table, view.controls, LINKS))
 
     @app.get("/models/{spec:path}", response_class=HTMLResponse, include_in_schema=False)
     def model(spec: str) -> HTMLResponse:
-        with store.session() as s:
-            row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
-            ids = (
-                list(s.scalars(select(RunRow.id).where(RunRow.model_id == row.id)))
-                if row is not None
-                else []
-            )
+        row = store.find_model(spec)
         if row is None:
             return _not_found("Model not found", f"There is no model {spec!r} in the results.")
-        runs = sorted((store.run(i) for i in ids), key=lambda r: r.created)
-        summaries = [summarize(r) for r in runs]
+        summaries = [summarize(r) for r in store.runs(model=spec)]
         return html(pages.model_page(row.spec, row.name, row.meta, summaries, LINKS))
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)

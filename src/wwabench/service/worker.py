@@ -215,13 +215,12 @@ class _Heartbeat:
 def requeue_stale(store: Store, tasks: list[Task]) -> list[str]:
     """New queued runs for every model on the board whose latest run is on an old suite."""
     version = suite_version(tasks)
-    latest: dict[str, RunRow] = {}
-    current: set[str] = set()
-    for run in store.runs():
-        if run.status == RunStatus.DONE:
-            latest[run.model.spec] = run
-        if run.suite_version == version and run.status != RunStatus.INTERRUPTED:
-            current.add(run.model.spec)
+    latest = store.latest_runs()
+    current = {
+        run.model.spec
+        for run in store.runs(suite_version=version)
+        if run.status != RunStatus.INTERRUPTED
+    }
     created = []
     for spec, run in latest.items():
         if spec in current:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from wwabench.store import Base
+from wwabench.store.schema import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

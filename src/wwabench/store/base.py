@@ -1,0 +1,24 @@
+"""What every part of the store shares: one engine, sessions on it, and its error."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from wwabench.store.engine import connect
+
+
+class StoreError(Exception):
+    pass
+
+
+class StoreBase:
+    """The engine and its sessions; the store's parts (runs, queue, keys) build on it."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.engine = connect(url)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,308 @@
+"""Runs: making them, recording their episodes, finishing them, and reading them back.
+
+A run is created with one `pending` row per (round, seed) before any work starts, and
+each finished episode is written in one transaction. Resuming a run after a crash
+therefore re-runs exactly the episodes that have no result, and writing a result twice
+(a repeated delivery) keeps the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from wwabench.config import FINISHED, EpisodeStatus, RunStatus
+from wwabench.episode.record import Episode
+from wwabench.store.base import StoreBase, StoreError
+from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, TranscriptRow, _now
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """What identifies a run and makes it repeatable."""
+
+    id: str
+    model: str
+    suite_version: str
+    harness_version: str
+    params: dict[str, Any]
+    seeds: list[int]
+    tasks: list[str]
+    sandbox: str
+    host: dict[str, Any]
+    price_in: float | None = None
+    price_out: float | None = None
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without their zone; they were stored in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+class RunStore(StoreBase):
+    """The store's part that makes, records, finishes and reads runs."""
+
+    # --- writing ------------------------------------------------------------------
+
+    def model(self, s: Session, spec: str, name: str | None = None) -> ModelRow:
+        row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+        if row is None:
+            row = ModelRow(spec=spec, name=name or spec, meta={})
+            s.add(row)
+            s.flush()
+        return row
+
+    def create_run(
+        self,
+        meta: RunMeta,
+        categories: dict[str, str],
+        *,
+        queued: bool = False,
+        credential: str | None = None,
+        submitted_by: int | None = None,
+        name: str | None = None,
+        model_meta: dict[str, Any] | None = None,
+    ) -> None:
+        """The run and one pending episode per (round, seed), trial k using seeds[k].
+
+        A `queued` run is left to the service's workers; otherwise the caller runs it.
+        """
+        with self.session() as s, s.begin():
+            known = s.scalar(select(ModelRow.id).where(ModelRow.spec == meta.model))
+            model = self.model(s, meta.model, name)
+            if known is None and model_meta:
+                # Only the first submission names a model: a later submitter of the same
+                # spec must not rename it for everyone.
+                model.meta = dict(model_meta)
+            fields = asdict(meta)
+            fields.pop("model")
+            s.add(
+                RunRow(
+                    model_id=model.id,
+                    status=RunStatus.QUEUED if queued else RunStatus.RUNNING,
+                    queued=queued,
+                    credential=credential,
+                    submitted_by=submitted_by,
+                    **fields,
+                )
+            )
+            for trial, seed in enumerate(meta.seeds):
+                for task in meta.tasks:
+                    s.add(
+                        EpisodeRow(
+                            run_id=meta.id,
+                            task=task,
+                            category=categories[task],
+                            seed=seed,
+                            trial=trial,
+                            status=EpisodeStatus.PENDING,
+                        )
+                    )
+
+    def add_trials(self, run_id: str, trials: int) -> list[int]:
+        """Give a run `trials` more trials, each a new seed after its last; their
+        episodes are pending, so the run is interrupted until they have results."""
+        with self.session() as s, s.begin():
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            if run.queued:
+                raise StoreError(f"run {run_id} belongs to the service's workers")
+            first = max(run.seeds) + 1
+            seeds = list(range(first, first + trials))
+            categories = dict(
+                s.execute(
+                    select(EpisodeRow.task, EpisodeRow.category).where(EpisodeRow.run_id == run_id)
+                ).all()
+            )
+            done_trials = len(run.seeds)
+            for k, seed in enumerate(seeds):
+                for task in run.tasks:
+                    s.add(
+                        EpisodeRow(
+                            run_id=run_id,
+                            task=task,
+                            category=categories[task],
+                            seed=seed,
+                            trial=done_trials + k,
+                            status=EpisodeStatus.PENDING,
+                        )
+                    )
+            # A new list, so that the JSON column is seen to change.
+            run.seeds = [*run.seeds, *seeds]
+            run.status = RunStatus.INTERRUPTED
+            run.finished = None
+            return seeds
+
+    def pending(self, run_id: str) -> list[tuple[str, int]]:
+        """(round, seed) of every episode without a result, in trial order."""
+        with self.session() as s:
+            rows = s.execute(
+                select(EpisodeRow.task, EpisodeRow.seed)
+                .where(EpisodeRow.run_id == run_id, EpisodeRow.status.not_in(FINISHED))
+                .order_by(EpisodeRow.id)
+            )
+            return [(t, seed) for t, seed in rows]
+
+    def record(self, run_id: str, episode: Episode) -> bool:
+        """Store a finished episode once; False when it already had a result."""
+        task, seed = episode.task, episode.seed
+        with self.session() as s, s.begin():
+            ep_id = s.scalar(
+                select(EpisodeRow.id).where(
+                    EpisodeRow.run_id == run_id, EpisodeRow.task == task, EpisodeRow.seed == seed
+                )
+            )
+            if ep_id is None:
+                raise StoreError(f"run {run_id} has no episode {task} seed {seed}")
+            # The status guard in the UPDATE makes "first result wins" atomic even when
+            # two workers deliver the same episode at once.
+            done = s.execute(
+                update(EpisodeRow)
+                .where(EpisodeRow.id == ep_id, EpisodeRow.status.not_in(FINISHED))
+                .values(**episode.columns(), finished=_now(), lease_owner=None, lease_expires=None)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            s.add_all(CheckRow(episode_id=ep_id, **asdict(c)) for c in episode.checks)
+            s.add(TranscriptRow(episode_id=ep_id, jsonl=episode.transcript))
+        return True
+
+    def finish_run(self, run_id: str, seconds: float | None = None) -> RunStatus:
+        """Done once every episode has a result; else a queued run keeps running and one
+        executed by its caller is interrupted. `seconds` adds an execution's time (None:
+        the run's time is the time since it was made)."""
+        with self.session() as s, s.begin():
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            left = s.scalar(
+                select(EpisodeRow.id)
+                .where(EpisodeRow.run_id == run_id, EpisodeRow.status.not_in(FINISHED))
+                .limit(1)
+            )
+            if seconds is not None:
+                run.seconds += seconds
+            if left is not None:
+                if not run.queued:
+                    run.status = RunStatus.INTERRUPTED
+            elif run.status != RunStatus.DONE:
+                run.status = RunStatus.DONE
+                run.finished = _now()
+                if seconds is None:
+                    run.seconds = (run.finished - _aware(run.created)).total_seconds()
+            return RunStatus(run.status)
+
+    # --- reading ------------------------------------------------------------------
+
+    def find_run(self, prefix: str) -> str:
+        """A run id from an unambiguous prefix (or 'latest')."""
+        with self.session() as s:
+            if prefix == "latest":
+                found = s.scalars(select(RunRow.id).order_by(RunRow.created.desc()).limit(1))
+            else:
+                found = s.scalars(select(RunRow.id).where(RunRow.id.startswith(prefix)).limit(2))
+            ids = list(found)
+        if len(ids) != 1:
+            raise StoreError(
+                f"no run matches {prefix!r}" if not ids else f"{prefix!r} matches several runs"
+            )
+        return ids[0]
+
+    def run(self, run_id: str) -> RunRow:
+        with self.session() as s:
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id}")
+            _ = run.model, [e.checks for e in run.episodes]
+            return run
+
+    def runs(
+        self,
+        status: str | None = None,
+        *,
+        suite_version: str | None = None,
+        model: str | None = None,
+    ) -> list[RunRow]:
+        """Runs oldest first, with their model and episodes (not their checks); only those
+        with `status`, on `suite_version`, of the `model` spec, when given."""
+        with self.session() as s:
+            q = select(RunRow).order_by(RunRow.created)
+            if status is not None:
+                q = q.where(RunRow.status == status)
+            if suite_version is not None:
+                q = q.where(RunRow.suite_version == suite_version)
+            if model is not None:
+                q = q.join(ModelRow, ModelRow.id == RunRow.model_id).where(ModelRow.spec == model)
+            runs = list(s.scalars(q))
+            for r in runs:
+                _ = r.model, r.episodes
+            return runs
+
+    def transcript(self, run_id: str, task: str, seed: int) -> str:
+        with self.session() as s:
+            text = s.scalar(
+                select(TranscriptRow.jsonl)
+                .join(EpisodeRow, EpisodeRow.id == TranscriptRow.episode_id)
+                .where(
+                    EpisodeRow.run_id == run_id, EpisodeRow.task == task, EpisodeRow.seed == seed
+                )
+            )
+        if text is None:
+            raise StoreError(f"no transcript for {task} seed {seed} in run {run_id}")
+        return text
+
+    def latest_runs(self) -> dict[str, RunRow]:
+        """The latest finished run of each model, by spec, loaded like `runs` (models in
+        the order of their first finished run)."""
+        latest: dict[str, RunRow] = {}
+        for run in self.runs(status=RunStatus.DONE):
+            latest[run.model.spec] = run
+        return latest
+
+    def latest_run(self, spec: str) -> RunRow | None:
+        """The latest finished run of the model `spec`, loaded like `run`; None if it has none."""
+        with self.session() as s:
+            run_id = s.scalar(
+                select(RunRow.id)
+                .join(ModelRow, ModelRow.id == RunRow.model_id)
+                .where(ModelRow.spec == spec, RunRow.status == RunStatus.DONE)
+                .order_by(RunRow.created.desc())
+                .limit(1)
+            )
+        return None if run_id is None else self.run(run_id)
+
+    def find_model(self, spec: str) -> ModelRow | None:
+        with self.session() as s:
+            return s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+
+    def suite_versions(self, status: str | None = None) -> list[str]:
+        """The suite versions runs (with `status`, if given) were made on, sorted."""
+        with self.session() as s:
+            q = select(RunRow.suite_version).distinct()
+            if status is not None:
+                q = q.where(RunRow.status == status)
+            return sorted(s.scalars(q))
+
+    def runs_fingerprint(self) -> tuple[Any, ...]:
+        """What changes whenever a run is created or finishes, in one cheap query: the count
+        of runs, the newest creation, the count of finished runs and the newest finish."""
+        with self.session() as s:
+            row = s.execute(
+                select(
+                    func.count(RunRow.id),
+                    func.max(RunRow.created),
+                    func.count(RunRow.finished),
+                    func.max(RunRow.finished),
+                )
+            ).one()
+            return tuple(row)
+
+
+def finished(episodes: Sequence[EpisodeRow]) -> Iterator[EpisodeRow]:
+    return (e for e in episodes if e.status in FINISHED)
