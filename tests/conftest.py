@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,27 +13,14 @@ import pytest
 
 from wwabench.models import resolve
 from wwabench.models.llama import default_threads
-from wwabench.models.registry import MODELS, pull
+from wwabench.models.registry import pull
 from wwabench.runner import Episode, run_episode
 from wwabench.sandbox import SandboxFactory
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.sandbox.local import LocalFactory
 from wwabench.tasks import Task, load_task
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def host_processes_with(marker: str) -> list[int]:
-    """Host processes whose command line (NUL-separated) contains `marker`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+from .support import FIXTURES, SMALL, free_port
 
 
 @pytest.fixture(params=["bwrap", "local"])
@@ -77,7 +63,7 @@ def results_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A real PostgreSQL server on 127.0.0.1 for this test session (Debian's postgresql)."""
-    from tests.pg import PostgresServer
+    from .support.pg import PostgresServer
 
     server = PostgresServer()
     try:
@@ -92,23 +78,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     base: str = request.getfixturevalue("postgres_server")
-    from tests.pg import fresh_database
+    from .support.pg import fresh_database
 
     return fresh_database(base)
-
-
-SMALL = MODELS["smollm2-135m"]
 
 
 @pytest.fixture(scope="session")
 def small_model() -> Path:
     return pull(SMALL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

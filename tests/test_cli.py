@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from wwabench.cli import app
 from wwabench.transcript import read_transcript
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 SUITE = str(FIXTURES / "suite")
 

@@ -18,7 +18,7 @@ from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task, TaskLimits
 from wwabench.transcript import read_transcript
 
-from .conftest import host_processes_with
+from .support import host_processes_with
 
 REPO = Path(__file__).resolve().parents[1]
 

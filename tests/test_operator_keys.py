@@ -38,8 +38,8 @@ from wwabench.service import create_app
 from wwabench.store import RunRow, Store
 from wwabench.worker import Worker
 
-from .stub_server import Reply, chat_completion, stub_server
-from .test_worker import SECRET, SUITE, queue
+from .support.runs import SECRET, SUITE, queue
+from .support.stub_server import Reply, chat_completion, stub_server
 
 
 def worker(

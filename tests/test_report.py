@@ -18,10 +18,11 @@ from wwabench import pages, views
 from wwabench.cli import app
 from wwabench.report import MARKDOWN_HEADER, markdown_board, write_report
 from wwabench.results import Summary, board, summarize
-from wwabench.store import FINISHED, EpisodeResult, RunMeta, Store
+from wwabench.store import FINISHED, RunMeta, Store
 from wwabench.transcript import parse_transcript
 
-from .conftest import FIXTURES
+from .support import FIXTURES
+from .support.runs import episode_result
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The hand-made run: a model name and outputs that would run script if they became markup.
@@ -40,34 +41,6 @@ class Site:
 
     def summary(self, model: str) -> Summary:
         return next(s for s in self.rows if s.model == model)
-
-
-def _result(task: str, score: float, status: str = "ok", error: str = "") -> EpisodeResult:
-    return EpisodeResult(
-        task=task,
-        seed=0,
-        status=status,
-        error=error,
-        score=score,
-        correctness=score / 100,
-        efficiency=1.0,
-        solved=score == 100.0,
-        reference_steps=1,
-        stop="submitted" if status == "ok" else "",
-        turns=1,
-        steps=1,
-        tool_calls=1,
-        failed_calls=0,
-        wrong_commands=0,
-        input_tokens=10,
-        output_tokens=5,
-        seconds=0.5,
-        model_seconds=0.1,
-        retry_seconds=0.0,
-        tool_seconds=0.1,
-        turn_kinds={"native": 1},
-        checks=[],
-    )
 
 
 def _jsonl(events: list[dict[str, Any]], torn: str = "") -> str:
@@ -131,9 +104,11 @@ def _add_hostile_run(store: Store) -> None:
     )
     store.create_run(meta, {t: "shell" if t != "gamma" else "<b>odd</b>" for t in tasks})
     for task, score in HOSTILE_SCORES.items():
-        assert store.record(HOSTILE_RUN, _result(task, score), _hostile_transcript(task, score))
+        assert store.record(
+            HOSTILE_RUN, episode_result(task, score), _hostile_transcript(task, score)
+        )
     error = _jsonl([{"t": 0, "event": "error", "error": "sandbox gone <script>x</script>"}])
-    assert store.record(HOSTILE_RUN, _result("delta", 0.0, "error", "sandbox gone"), error)
+    assert store.record(HOSTILE_RUN, episode_result("delta", 0.0, "error", "sandbox gone"), error)
     store.finish_run(HOSTILE_RUN, 1.0)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from wwabench.store import Store
 from wwabench.transcript import parse_transcript
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 TRIALS = 6
 

@@ -23,7 +23,7 @@ from cryptography.fernet import Fernet
 
 from wwabench.store import Store
 
-from .conftest import FIXTURES, free_port
+from .support import FIXTURES, free_port
 
 MODEL_NAME = "SmolLM2 135M (e2e)"
 

@@ -33,7 +33,7 @@ from wwabench.store import EpisodeResult, RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
 from wwabench.web import WebLinks, mount_web
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
 SEEDER = Path(__file__).parents[1] / "bench" / "seed_board.py"

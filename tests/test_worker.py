@@ -5,35 +5,14 @@ from __future__ import annotations
 import threading
 import time
 
-from wwabench import __version__
-from wwabench.runner import host_facts
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.security import encrypt
-from wwabench.store import RunMeta, RunRow, Store
-from wwabench.tasks import load_suite, suite_version
+from wwabench.store import RunRow, Store
+from wwabench.tasks import load_suite
 from wwabench.worker import Worker, requeue_stale
 
-from .conftest import FIXTURES
-from .stub_server import Reply, stub_server
-
-SUITE = FIXTURES / "suite"
-SECRET = b"0" * 43 + b"="  # a valid Fernet key (32 zero bytes, base64)
-
-
-def queue(store: Store, run_id: str, model: str, seeds: list[int], **kw: object) -> None:
-    tasks = load_suite(SUITE)
-    meta = RunMeta(
-        id=run_id,
-        model=model,
-        suite_version=kw.pop("version", suite_version(tasks)),  # type: ignore[arg-type]
-        harness_version=__version__,
-        params={},
-        seeds=seeds,
-        tasks=[t.id for t in tasks],
-        sandbox="bwrap",
-        host=host_facts(),
-    )
-    store.create_run(meta, {t.id: t.category for t in tasks}, queued=True, **kw)  # type: ignore[arg-type]
+from .support.runs import SECRET, SUITE, queue
+from .support.stub_server import Reply, stub_server
 
 
 def worker(store: Store, name: str, lease: float = 30.0) -> Worker:
