@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from wwabench import pages, views
 from wwabench.cli import app
+from wwabench.config import FINISHED
 from wwabench.report import MARKDOWN_HEADER, markdown_board, write_report
 from wwabench.results import Summary, board, summarize
-from wwabench.store import FINISHED, RunMeta, Store
+from wwabench.store import RunMeta, Store
 from wwabench.transcript import parse_transcript
 
 from .support import FIXTURES
