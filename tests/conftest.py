@@ -1,3 +1,14 @@
+"""Fixtures, and the hook that marks each test by the real parts it needs.
+
+The markers (registered in pyproject.toml) are `sandbox` (a real bubblewrap sandbox),
+`postgres` (a PostgreSQL server), `browser` (Chromium) and `llm` (a real local model on
+the llama.cpp engine, or its weights). A test that uses a part directly carries the mark
+itself; a test that gets one through a fixture below is marked by the fixture: the
+parametrized ones mark their real-backend parameter (`any_factory[bwrap]`,
+`db_url[postgresql]`), and pytest_collection_modifyitems marks the users of the others
+(FIXTURE_MARKS), however deep in the fixture chain they use them.
+"""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +33,25 @@ from wwabench.tasks import Task, load_task
 
 from .support import FIXTURES, SMALL, free_port
 
+FIXTURE_MARKS = {
+    "bwrap": "sandbox",
+    "run_script": "sandbox",
+    "postgres_server": "postgres",
+    "small_model": "llm",
+    "llama_server": "llm",
+}
 
-@pytest.fixture(params=["bwrap", "local"])
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        for fixture, mark in FIXTURE_MARKS.items():
+            if fixture in used:
+                item.add_marker(mark)
+
+
+@pytest.fixture(params=[pytest.param("bwrap", marks=pytest.mark.sandbox), "local"])
 def any_factory(request: pytest.FixtureRequest) -> SandboxFactory:
     """Every sandbox backend: the conformance suite runs once per backend."""
     return BwrapFactory() if request.param == "bwrap" else LocalFactory()
@@ -72,7 +100,7 @@ def postgres_server() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each store test runs once on SQLite and once on PostgreSQL, on a fresh database."""
     if request.param == "sqlite":

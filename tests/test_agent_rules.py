@@ -15,6 +15,8 @@ from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskLimits
 from wwabench.transcript import Transcript, read_transcript
 
+pytestmark = pytest.mark.sandbox
+
 
 def bash(command: str) -> dict[str, Any]:
     return {"tool": "bash", "args": {"command": command}}

@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from wwabench.agent import run_agent
 from wwabench.models import Message, Turn
 from wwabench.models.builtin import Replay
@@ -13,6 +15,8 @@ from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskLimits
 from wwabench.transcript import Transcript
+
+pytestmark = pytest.mark.sandbox
 
 
 class SlowModel(Replay):

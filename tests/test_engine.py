@@ -117,6 +117,7 @@ def engine_children(parent: int) -> list[int]:
     return found
 
 
+@pytest.mark.sandbox
 def test_segfault_mid_round_stops_the_run_and_resume_finishes_it(
     small_model: Path, tmp_path: Path, results_db: str
 ) -> None:

@@ -20,6 +20,8 @@ from wwabench.transcript import read_transcript
 
 from .support import host_processes_with
 
+pytestmark = pytest.mark.sandbox
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -128,6 +128,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     return Site(store, index, board(store))
 
 
+@pytest.mark.sandbox
 def test_report_writes_every_page(site: Site) -> None:
     assert site.index == site.index.parent / "index.html" and site.index.is_file()
     assert [s.model for s in site.rows] == ["oracle", HOSTILE_MODEL, "null"]
@@ -146,6 +147,7 @@ def test_report_writes_every_page(site: Site) -> None:
     assert html.count('class="errorbar"') >= 1
 
 
+@pytest.mark.sandbox
 def test_markdown_board_has_medals_intervals_and_counts(site: Site) -> None:
     md = markdown_board(site.rows)
     lines = md.splitlines()
@@ -191,6 +193,7 @@ def _hostile_page(site: Site, task: str = "alpha") -> Path:
     return site.index.parent / pages.StaticLinks().transcript(HOSTILE_RUN, task, 0)
 
 
+@pytest.mark.sandbox
 def test_hostile_text_is_escaped_everywhere(site: Site) -> None:
     html = _hostile_page(site).read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -221,6 +224,7 @@ def test_safe_names_stay_inside_the_report() -> None:
     assert pages.safe_name("a/b") != pages.safe_name("a_b")
 
 
+@pytest.mark.sandbox
 def test_single_round_interval_is_na_in_html(site: Site) -> None:
     oracle = site.summary("oracle")
     html = pages.leaderboard([oracle], pages.StaticLinks())
@@ -229,6 +233,8 @@ def test_single_round_interval_is_na_in_html(site: Site) -> None:
     assert 'id="empty"' in empty and 'id="leaderboard"' not in empty
 
 
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_report_in_chromium(site: Site, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.fail(

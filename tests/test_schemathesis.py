@@ -79,6 +79,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
+@pytest.mark.sandbox
 @schema.parametrize()
 @settings(
     max_examples=25,

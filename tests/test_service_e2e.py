@@ -25,6 +25,8 @@ from wwabench.store import Store
 
 from .support import FIXTURES, free_port
 
+pytestmark = [pytest.mark.llm, pytest.mark.sandbox]
+
 MODEL_NAME = "SmolLM2 135M (e2e)"
 
 

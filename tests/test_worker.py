@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.security import encrypt
 from wwabench.store import RunRow, Store
@@ -19,6 +21,7 @@ def worker(store: Store, name: str, lease: float = 30.0) -> Worker:
     return Worker(store, BwrapFactory(), SECRET, name=name, lease_seconds=lease, suite_dir=SUITE)
 
 
+@pytest.mark.sandbox
 def test_two_workers_share_a_queue_and_record_each_episode_once(results_db: str) -> None:
     store = Store(results_db)
     queue(store, "r1", "oracle", list(range(8)))
@@ -39,6 +42,7 @@ def test_two_workers_share_a_queue_and_record_each_episode_once(results_db: str)
     assert all(len(e.checks) == 2 for e in run.episodes)  # one set of checks each
 
 
+@pytest.mark.sandbox
 def test_an_expired_lease_is_taken_over(results_db: str) -> None:
     store = Store(results_db)
     queue(store, "r2", "oracle", [0])
@@ -53,6 +57,7 @@ def test_an_expired_lease_is_taken_over(results_db: str) -> None:
     assert not store.renew(ghost, 30.0)
 
 
+@pytest.mark.sandbox
 def test_a_rejected_key_is_an_infrastructure_error_and_never_stored(results_db: str) -> None:
     store = Store(results_db)
     key = "sk-test-secret-123456"
