@@ -1,7 +1,17 @@
+"""Fixtures, and the hook that marks each test by the real parts it needs.
+
+The markers (registered in pyproject.toml) are `sandbox` (a real bubblewrap sandbox),
+`postgres` (a PostgreSQL server), `browser` (Chromium) and `llm` (a real local model on
+the llama.cpp engine, or its weights). A test that uses a part directly carries the mark
+itself; a test that gets one through a fixture below is marked by the fixture: the
+parametrized ones mark their real-backend parameter (`any_factory[bwrap]`,
+`db_url[postgresql]`), and pytest_collection_modifyitems marks the users of the others
+(FIXTURE_MARKS), however deep in the fixture chain they use them.
+"""
+
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -16,29 +26,33 @@ from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_episode
 from wwabench.models import resolve
 from wwabench.models.llama import default_threads
-from wwabench.models.registry import MODELS, pull
+from wwabench.models.registry import pull
 from wwabench.sandbox import SandboxFactory
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.sandbox.local import LocalFactory
 from wwabench.tasks import Task, load_task
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .support import FIXTURES, SMALL, free_port
+
+FIXTURE_MARKS = {
+    "bwrap": "sandbox",
+    "run_script": "sandbox",
+    "postgres_server": "postgres",
+    "small_model": "llm",
+    "llama_server": "llm",
+}
 
 
-def host_processes_with(marker: str) -> list[int]:
-    """Host processes whose command line (NUL-separated) contains `marker`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        for fixture, mark in FIXTURE_MARKS.items():
+            if fixture in used:
+                item.add_marker(mark)
 
 
-@pytest.fixture(params=["bwrap", "local"])
+@pytest.fixture(params=[pytest.param("bwrap", marks=pytest.mark.sandbox), "local"])
 def any_factory(request: pytest.FixtureRequest) -> SandboxFactory:
     """Every sandbox backend: the conformance suite runs once per backend."""
     return BwrapFactory() if request.param == "bwrap" else LocalFactory()
@@ -78,7 +92,7 @@ def results_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A real PostgreSQL server on 127.0.0.1 for this test session (Debian's postgresql)."""
-    from tests.pg import PostgresServer
+    from .support.pg import PostgresServer
 
     server = PostgresServer()
     try:
@@ -87,29 +101,20 @@ def postgres_server() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each store test runs once on SQLite and once on PostgreSQL, on a fresh database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     base: str = request.getfixturevalue("postgres_server")
-    from tests.pg import fresh_database
+    from .support.pg import fresh_database
 
     return fresh_database(base)
-
-
-SMALL = MODELS["smollm2-135m"]
 
 
 @pytest.fixture(scope="session")
 def small_model() -> Path:
     return pull(SMALL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

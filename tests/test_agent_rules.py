@@ -16,6 +16,8 @@ from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskLimits
 
+pytestmark = pytest.mark.sandbox
+
 
 def bash(command: str) -> dict[str, Any]:
     return {"tool": "bash", "args": {"command": command}}

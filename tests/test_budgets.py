@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from wwabench.episode.loop import run_agent
 from wwabench.episode.transcript import Transcript
 from wwabench.models import Message, Turn
@@ -13,6 +15,8 @@ from wwabench.models.builtin import Replay
 from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskLimits
+
+pytestmark = pytest.mark.sandbox
 
 
 class SlowModel(Replay):

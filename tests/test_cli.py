@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from wwabench.cli import app
 from wwabench.episode.transcript import read_transcript
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 SUITE = str(FIXTURES / "suite")
 
@@ -25,6 +26,7 @@ def _reject(name: str) -> None:
     raise AssertionError(f"results.json must be strict JSON, found {name}")
 
 
+@pytest.mark.sandbox
 def test_run_writes_results_and_transcripts(tmp_path: Path) -> None:
     args = ["run", "--model", "oracle", "--suite", SUITE, "--trials", "2", "--seed", "5"]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path), "--jobs", "2"])
@@ -78,8 +80,6 @@ def test_broken_suite_is_reported(tmp_path: Path) -> None:
 
 def test_missing_bubblewrap_is_a_clear_error(monkeypatch: object, tmp_path: Path) -> None:
     import shutil
-
-    import pytest
 
     mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
     mp.setattr(shutil, "which", lambda name: None)

@@ -14,7 +14,7 @@ import pytest
 from wwabench.doctor import Cpu, build_features, check_cpu, read_cpu
 from wwabench.store import Store
 
-from .conftest import SMALL
+from .support import SMALL
 
 # Two lines of a real /proc/cpuinfo, cut down: an AMX Xeon as issue 14 found it.
 CPUINFO = """processor\t: 0
@@ -55,6 +55,7 @@ def test_build_features_from_system_info() -> None:
     assert "AVX512" not in build_features(info)
 
 
+@pytest.mark.sandbox
 def test_doctor_passes_on_this_machine(small_model: Path) -> None:
     r = wwabench("doctor", "--model", f"gguf:{small_model}", env={})
     assert r.returncode == 0, r.stdout + r.stderr
@@ -79,6 +80,7 @@ def corrupt_data(small_model: Path, tmp_path: Path) -> dict[str, str]:
     return {"WWABENCH_DATA": str(tmp_path / "data")}
 
 
+@pytest.mark.sandbox
 def test_doctor_names_corrupt_weights_and_the_fix(corrupt_data: dict[str, str]) -> None:
     r = wwabench("doctor", "--model", "local/smollm2-135m", env=corrupt_data)
     assert r.returncode == 1
@@ -87,6 +89,7 @@ def test_doctor_names_corrupt_weights_and_the_fix(corrupt_data: dict[str, str]) 
     assert "engine" not in r.stdout.split("FAIL weights")[1]  # not tried on a bad file
 
 
+@pytest.mark.sandbox
 def test_run_on_a_broken_machine_stores_nothing(
     corrupt_data: dict[str, str], results_db: str
 ) -> None:

@@ -19,7 +19,7 @@ from wwabench.models.engine import Engine, EngineSettings, describe_exit
 from wwabench.models.registry import LocalModel, PullError, WheelPart, verify
 from wwabench.store import Store
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 CHAT = {"messages": [{"role": "user", "content": "Say hi."}], "max_tokens": 4}
 
@@ -117,6 +117,7 @@ def engine_children(parent: int) -> list[int]:
     return found
 
 
+@pytest.mark.sandbox
 def test_segfault_mid_round_stops_the_run_and_resume_finishes_it(
     small_model: Path, tmp_path: Path, results_db: str
 ) -> None:

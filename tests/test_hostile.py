@@ -18,7 +18,9 @@ from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task, TaskLimits
 
-from .conftest import host_processes_with
+from .support import host_processes_with
+
+pytestmark = pytest.mark.sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 

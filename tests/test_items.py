@@ -11,7 +11,7 @@ from wwabench.results.items import EVERYONE, NOBODY, item_stats
 from wwabench.results.summary import board
 from wwabench.store import RunMeta, Store
 
-from .test_report import _result
+from .support.runs import episode_result
 
 SCORES = {  # model -> round -> score (100 means solved)
     "model-a": {"r1": 100.0, "r2": 100.0, "r3": 100.0, "r4": 0.0},
@@ -31,7 +31,7 @@ def store(tmp_path: object) -> Store:
                        host={})  # fmt: skip
         s.create_run(meta, dict.fromkeys(scores, "shell"))
         for task, score in scores.items():
-            assert s.record(run, _result(task, score))
+            assert s.record(run, episode_result(task, score))
         s.finish_run(run, 1.0)
     return s
 

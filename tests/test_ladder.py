@@ -25,6 +25,7 @@ def test_every_category_at_every_level() -> None:
     assert {t.id for t in load_suite(type(LADDER_DIR)("ladder"))} == {t.id for t in [*core, *tasks]}
 
 
+@pytest.mark.sandbox
 @pytest.mark.timeout(600)
 def test_every_ladder_round_is_proven_and_scores_the_ladder_in_order() -> None:
     """Oracle 100, null 0 and the degraded oracles in order, on each new round."""

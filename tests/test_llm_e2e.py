@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from wwabench.episode.runner import run_episode
 from wwabench.episode.transcript import read_transcript
 from wwabench.models import ModelParams, close_provider, resolve
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task
+
+pytestmark = [pytest.mark.llm, pytest.mark.sandbox]
 
 
 def check_episode(task: Task, spec: str, params: ModelParams, tmp_path: Path) -> None:

@@ -39,8 +39,8 @@ from wwabench.service.crypto import encrypt
 from wwabench.service.worker import Worker
 from wwabench.store import RunRow, Store
 
-from .stub_server import Reply, chat_completion, stub_server
-from .test_worker import SECRET, SUITE, queue
+from .support.runs import SECRET, SUITE, queue
+from .support.stub_server import Reply, chat_completion, stub_server
 
 
 def worker(
@@ -148,6 +148,7 @@ def stored(store: Store, run_id: str) -> str:
     return ep.error + store.transcript(run_id, ep.task, ep.seed) + json.dumps(run.params)
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("name", list(WIRES))
 def test_a_keyless_submission_never_carries_the_operators_keys(
     name: str, operator_env: None, results_db: str
@@ -164,6 +165,7 @@ def test_a_keyless_submission_never_carries_the_operators_keys(
     assert leaked == [], f"{name}: the worker sent the operator's {leaked}"
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("name", list(WIRES))
 def test_a_submitted_key_is_the_only_one_sent(
     name: str, operator_env: None, results_db: str
@@ -178,6 +180,7 @@ def test_a_submitted_key_is_the_only_one_sent(
     assert mine in everything and not [v for v in VALUES if v in everything]
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("name", list(WIRES))
 def test_echoed_operator_secrets_are_neither_stored_nor_served(
     name: str, operator_env: None, results_db: str
@@ -204,6 +207,7 @@ def test_echoed_operator_secrets_are_neither_stored_nor_served(
         assert secret not in served(store, "r3", held)
 
 
+@pytest.mark.sandbox
 def test_an_explicit_grant_pays_for_one_model_at_one_endpoint(
     operator_env: None, results_db: str
 ) -> None:
@@ -290,6 +294,7 @@ def test_the_cli_path_still_reads_your_own_environment() -> None:
     assert "Bearer sk-my-own-0123456789" in sent(stub.received)
 
 
+@pytest.mark.sandbox
 def test_a_worker_process_ignores_its_environments_provider_settings(
     tmp_path: Path, results_db: str
 ) -> None:

@@ -15,8 +15,7 @@ from playwright.sync_api import Dialog, Page, sync_playwright
 from typer.testing import CliRunner
 
 from wwabench.cli import app
-from wwabench.config import FINISHED, EpisodeStatus
-from wwabench.episode.record import AgentResult, Episode
+from wwabench.config import FINISHED
 from wwabench.episode.transcript import parse_transcript
 from wwabench.present import html as pages
 from wwabench.present import terminal as views
@@ -24,7 +23,8 @@ from wwabench.present.report import MARKDOWN_HEADER, markdown_board, write_repor
 from wwabench.results.summary import Summary, board, summarize
 from wwabench.store import RunMeta, Store
 
-from .conftest import FIXTURES
+from .support import FIXTURES
+from .support.runs import episode_result
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The hand-made run: a model name and outputs that would run script if they became markup.
@@ -43,36 +43,6 @@ class Site:
 
     def summary(self, model: str) -> Summary:
         return next(s for s in self.rows if s.model == model)
-
-
-def _result(task: str, score: float, status: str = "ok", error: str = "") -> Episode:
-    return Episode(
-        task=task,
-        category="",
-        seed=0,
-        status=EpisodeStatus(status),
-        error=error,
-        score=score,
-        correctness=score / 100,
-        efficiency=1.0,
-        reference_steps=1,
-        agent=AgentResult(
-            stop="submitted" if status == "ok" else "",
-            turns=1,
-            steps=1,
-            tool_calls=1,
-            failed_calls=0,
-            wrong_commands=0,
-            input_tokens=10,
-            output_tokens=5,
-            model_seconds=0.1,
-            retry_seconds=0.0,
-            tool_seconds=0.1,
-            turn_kinds={"native": 1},
-        ),
-        seconds=0.5,
-        checks=[],
-    )
 
 
 def _jsonl(events: list[dict[str, Any]], torn: str = "") -> str:
@@ -137,11 +107,13 @@ def _add_hostile_run(store: Store) -> None:
     store.create_run(meta, {t: "shell" if t != "gamma" else "<b>odd</b>" for t in tasks})
     for task, score in HOSTILE_SCORES.items():
         assert store.record(
-            HOSTILE_RUN, replace(_result(task, score), transcript=_hostile_transcript(task, score))
+            HOSTILE_RUN,
+            replace(episode_result(task, score), transcript=_hostile_transcript(task, score)),
         )
     error = _jsonl([{"t": 0, "event": "error", "error": "sandbox gone <script>x</script>"}])
     assert store.record(
-        HOSTILE_RUN, replace(_result("delta", 0.0, "error", "sandbox gone"), transcript=error)
+        HOSTILE_RUN,
+        replace(episode_result("delta", 0.0, "error", "sandbox gone"), transcript=error),
     )
     store.finish_run(HOSTILE_RUN, 1.0)
 
@@ -161,6 +133,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     return Site(store, index, board(store))
 
 
+@pytest.mark.sandbox
 def test_report_writes_every_page(site: Site) -> None:
     assert site.index == site.index.parent / "index.html" and site.index.is_file()
     assert [s.model for s in site.rows] == ["oracle", HOSTILE_MODEL, "null"]
@@ -179,6 +152,7 @@ def test_report_writes_every_page(site: Site) -> None:
     assert html.count('class="errorbar"') >= 1
 
 
+@pytest.mark.sandbox
 def test_markdown_board_has_medals_intervals_and_counts(site: Site) -> None:
     md = markdown_board(site.rows)
     lines = md.splitlines()
@@ -224,6 +198,7 @@ def _hostile_page(site: Site, task: str = "alpha") -> Path:
     return site.index.parent / pages.StaticLinks().transcript(HOSTILE_RUN, task, 0)
 
 
+@pytest.mark.sandbox
 def test_hostile_text_is_escaped_everywhere(site: Site) -> None:
     html = _hostile_page(site).read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -254,6 +229,7 @@ def test_safe_names_stay_inside_the_report() -> None:
     assert pages.safe_name("a/b") != pages.safe_name("a_b")
 
 
+@pytest.mark.sandbox
 def test_single_round_interval_is_na_in_html(site: Site) -> None:
     oracle = site.summary("oracle")
     html = pages.leaderboard([oracle], pages.StaticLinks())
@@ -262,6 +238,8 @@ def test_single_round_interval_is_na_in_html(site: Site) -> None:
     assert 'id="empty"' in empty and 'id="leaderboard"' not in empty
 
 
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_report_in_chromium(site: Site, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.fail(

@@ -10,10 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from wwabench.episode.transcript import parse_transcript
 from wwabench.store import Store
 
-from .conftest import FIXTURES
+from .support import FIXTURES
+
+pytestmark = pytest.mark.sandbox
 
 TRIALS = 6
 

@@ -10,6 +10,7 @@ from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import load_suite
 
 
+@pytest.mark.sandbox
 def test_every_core_round_scores_the_ladder_in_order() -> None:
     tasks = load_suite()
     result = measure(tasks, BwrapFactory(), seeds=1, jobs=2)

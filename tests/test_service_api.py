@@ -29,7 +29,7 @@ from wwabench.service.submissions import RETRY_AFTER_SECONDS
 from wwabench.store import Store
 from wwabench.tasks import load_suite
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 PROVIDER_KEY = "sk-live-7f3a9c0e1d2b4a6f8e0c2a4b6d8f0e1c"
 ROUNDS = len(load_suite())  # a submission runs the current (packaged) suite
@@ -509,6 +509,7 @@ def test_unknown_runs_are_404(client: TestClient) -> None:
     assert r.status_code == 404
 
 
+@pytest.mark.sandbox
 def test_out_of_range_path_values_are_4xx(client: TestClient, scored: dict[str, str]) -> None:
     run = scored["oracle"]
     for path in (
@@ -625,6 +626,7 @@ def test_openapi_marks_the_key_write_only_and_documents_auth(client: TestClient)
 # --- reading results ---------------------------------------------------------------------------
 
 
+@pytest.mark.sandbox
 def test_leaderboard_run_transcript_and_model_routes(
     client: TestClient, scored: dict[str, str]
 ) -> None:
@@ -662,6 +664,7 @@ def test_leaderboard_run_transcript_and_model_routes(
     assert status["score"]["mean"] == 100.0
 
 
+@pytest.mark.sandbox
 def test_compare_routes(client: TestClient, scored: dict[str, str]) -> None:
     by_model = strict(client.get("/api/compare?a=oracle&b=null").text)
     by_id = strict(client.get(f"/api/compare?a={scored['oracle']}&b={scored['null']}").text)
@@ -676,6 +679,7 @@ def test_compare_routes(client: TestClient, scored: dict[str, str]) -> None:
     assert client.get("/api/compare?a=oracle").status_code == 422
 
 
+@pytest.mark.sandbox
 def test_a_run_with_nothing_scored_reads_and_compares_cleanly(
     client: TestClient, store: Store, key: str, scored: dict[str, str]
 ) -> None:
@@ -735,6 +739,7 @@ def test_legacy_routes_accept_empty_bodies(client: TestClient, store: Store, key
     assert "needs two" in compared.json()["detail"]
 
 
+@pytest.mark.sandbox
 def test_legacy_routes_on_finished_runs(
     client: TestClient, key: str, scored: dict[str, str]
 ) -> None:

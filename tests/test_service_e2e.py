@@ -23,7 +23,9 @@ from cryptography.fernet import Fernet
 
 from wwabench.store import Store
 
-from .conftest import FIXTURES, free_port
+from .support import FIXTURES, free_port
+
+pytestmark = [pytest.mark.llm, pytest.mark.sandbox]
 
 MODEL_NAME = "SmolLM2 135M (e2e)"
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from wwabench.cli import app
+
+pytestmark = pytest.mark.sandbox
 
 
 def test_validate_passes_on_the_core_suite() -> None:

@@ -14,7 +14,7 @@ from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskError, load_task, scan_suite
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 GOOD = FIXTURES / "suite" / "write-answer"
 
@@ -52,6 +52,7 @@ def test_every_broken_task_is_named(mixed_suite: Path) -> None:
     assert "no-instruction/instruction.md: is missing" in out
 
 
+@pytest.mark.sandbox
 def test_run_refuses_a_broken_selection_and_runs_a_good_one(
     mixed_suite: Path, tmp_path: Path
 ) -> None:
@@ -68,6 +69,7 @@ def test_run_refuses_a_broken_selection_and_runs_a_good_one(
     assert code == 0, out
 
 
+@pytest.mark.sandbox
 def test_validate_reports_broken_tasks_and_checks_the_rest(mixed_suite: Path) -> None:
     code, out = invoke("validate", "--seeds", "1", "--suite", str(mixed_suite))
     assert code == 1
@@ -89,6 +91,7 @@ def test_a_raising_setup_py_is_found_when_the_task_loads(tmp_path: Path) -> None
         load_task(task)
 
 
+@pytest.mark.sandbox
 def test_setup_sh_that_reads_stdin_still_runs_to_the_end(tmp_path: Path) -> None:
     task = copy_task(tmp_path, "reads-stdin")
     (task / "setup.sh").write_text("cat > /dev/null\necho ran > after-stdin.txt\n")

@@ -41,6 +41,7 @@ def test_truncate_keeps_head_and_tail_with_a_marker() -> None:
     assert truncate(b"short") == "short"
 
 
+@pytest.mark.sandbox
 def test_write_read_and_edit(sandbox: Sandbox) -> None:
     r = execute(sandbox, call("write_file", path="a/b.txt", content="one two two\n"), 5)
     assert r.outcome is Outcome.OK
@@ -54,17 +55,20 @@ def test_write_read_and_edit(sandbox: Sandbox) -> None:
     assert execute(sandbox, call("read_file", path="a/b.txt"), 5).output == "1 two two\n"
 
 
+@pytest.mark.sandbox
 def test_read_missing_file_is_a_wrong_command(sandbox: Sandbox) -> None:
     r = execute(sandbox, call("read_file", path="nope.txt"), 5)
     assert r.outcome is Outcome.WRONG and "No such file" in r.output
 
 
+@pytest.mark.sandbox
 def test_bash_observation(sandbox: Sandbox) -> None:
     r = execute(sandbox, call("bash", command="echo hi; echo oops >&2; exit 4"), 5)
     assert r.outcome is Outcome.WRONG and r.exit_code == 4
     assert r.output == "exit code: 4\nstdout:\nhi\n\nstderr:\noops\n"
 
 
+@pytest.mark.sandbox
 def test_write_file_keeps_special_characters(sandbox: Sandbox) -> None:
     content = "$HOME `x` \\n 'q' \"d\" ü\n"
     execute(sandbox, call("write_file", path="weird name.txt", content=content), 5)

@@ -35,7 +35,7 @@ from wwabench.service.website import WebLinks, mount_web
 from wwabench.store import RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
 
-from .conftest import FIXTURES
+from .support import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
 SEEDER = Path(__file__).parents[1] / "bench" / "seed_board.py"
@@ -189,6 +189,7 @@ def get(site: Site, path: str, status: int = 200) -> str:
 # --- the leaderboard, server side ------------------------------------------------------------
 
 
+@pytest.mark.sandbox
 def test_leaderboard_ranks_models_with_intervals_and_facts(site: Site) -> None:
     response = site.client.get("/")
     assert response.status_code == 200
@@ -213,6 +214,7 @@ def test_leaderboard_ranks_models_with_intervals_and_facts(site: Site) -> None:
     assert 'href="/methodology"' in html and 'id="score-chart"' in html
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -244,6 +246,7 @@ def test_filters_and_sorting_are_done_by_the_server(
     assert sorted(ranks_on(html)) == list(range(1, len(expected) + 1))
 
 
+@pytest.mark.sandbox
 def test_filtered_ranks_and_form_state(site: Site) -> None:
     html = get(site, "/?hosted=local&open=1&q=a&sort=size&dir=asc")
     assert ranks_on(html) == [1, 2] and "Showing 2 of 5 models" in html
@@ -267,6 +270,7 @@ def test_filtered_ranks_and_form_state(site: Site) -> None:
     assert 'id="empty"' in empty and "No model matches" in empty and models_on(empty) == []
 
 
+@pytest.mark.sandbox
 def test_suite_versions_are_offered(site: Site) -> None:
     html = get(site, "/")
     options = re.findall(r'<select name="suite_version">(.*?)</select>', html, re.S)[0]
@@ -280,6 +284,7 @@ def test_suite_versions_are_offered(site: Site) -> None:
 # --- models, runs, transcripts ---------------------------------------------------------------
 
 
+@pytest.mark.sandbox
 def test_model_page_lists_runs_and_latest_summary(site: Site) -> None:
     html = get(site, WebLinks().model(HOSTED))
     assert "<h1>Big Hosted</h1>" in html
@@ -297,6 +302,7 @@ def test_model_page_lists_runs_and_latest_summary(site: Site) -> None:
     assert "&lt;img src=x" in evil and "<img src=x" not in evil
 
 
+@pytest.mark.sandbox
 def test_run_page_links_every_transcript(site: Site) -> None:
     html = get(site, WebLinks().run(run_id(LOCAL)))
     assert 'id="headline"' in html and "3 rounds x 2 trials = 6 episodes" in html
@@ -307,6 +313,7 @@ def test_run_page_links_every_transcript(site: Site) -> None:
         assert "Episode end" in get(site, link)
 
 
+@pytest.mark.sandbox
 def test_transcript_shows_calls_outputs_and_checks(site: Site) -> None:
     html = get(site, WebLinks().transcript(run_id(HOSTED), "beta", 1))
     assert '<pre class="command">cat notes.txt</pre>' in html
@@ -318,6 +325,7 @@ def test_transcript_shows_calls_outputs_and_checks(site: Site) -> None:
     assert 'id="no-events"' in pending
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize(
     ("path", "message"),
     [
@@ -340,6 +348,7 @@ def test_unknown_pages_are_404_html(site: Site, path: str, message: str) -> None
 # --- methodology -----------------------------------------------------------------------------
 
 
+@pytest.mark.sandbox
 def test_methodology_renders_the_doc(site: Site) -> None:
     html = get(site, "/methodology")
     assert "<title>Methodology</title>" in html
@@ -412,6 +421,8 @@ def _rows(page: Page) -> list[str]:
     return models
 
 
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_website_in_chromium(site: Site, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.fail(

@@ -5,41 +5,23 @@ from __future__ import annotations
 import threading
 import time
 
-from wwabench import __version__
-from wwabench.lifecycle import host_facts
+import pytest
+
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.service.crypto import encrypt
 from wwabench.service.worker import Worker, requeue_stale
-from wwabench.store import RunMeta, RunRow, Store
-from wwabench.tasks import load_suite, suite_version
+from wwabench.store import RunRow, Store
+from wwabench.tasks import load_suite
 
-from .conftest import FIXTURES
-from .stub_server import Reply, stub_server
-
-SUITE = FIXTURES / "suite"
-SECRET = b"0" * 43 + b"="  # a valid Fernet key (32 zero bytes, base64)
-
-
-def queue(store: Store, run_id: str, model: str, seeds: list[int], **kw: object) -> None:
-    tasks = load_suite(SUITE)
-    meta = RunMeta(
-        id=run_id,
-        model=model,
-        suite_version=kw.pop("version", suite_version(tasks)),  # type: ignore[arg-type]
-        harness_version=__version__,
-        params={},
-        seeds=seeds,
-        tasks=[t.id for t in tasks],
-        sandbox="bwrap",
-        host=host_facts(),
-    )
-    store.create_run(meta, {t.id: t.category for t in tasks}, queued=True, **kw)  # type: ignore[arg-type]
+from .support.runs import SECRET, SUITE, queue
+from .support.stub_server import Reply, stub_server
 
 
 def worker(store: Store, name: str, lease: float = 30.0) -> Worker:
     return Worker(store, BwrapFactory(), SECRET, name=name, lease_seconds=lease, suite_dir=SUITE)
 
 
+@pytest.mark.sandbox
 def test_two_workers_share_a_queue_and_record_each_episode_once(results_db: str) -> None:
     store = Store(results_db)
     queue(store, "r1", "oracle", list(range(8)))
@@ -60,6 +42,7 @@ def test_two_workers_share_a_queue_and_record_each_episode_once(results_db: str)
     assert all(len(e.checks) == 2 for e in run.episodes)  # one set of checks each
 
 
+@pytest.mark.sandbox
 def test_an_expired_lease_is_taken_over(results_db: str) -> None:
     store = Store(results_db)
     queue(store, "r2", "oracle", [0])
@@ -74,6 +57,7 @@ def test_an_expired_lease_is_taken_over(results_db: str) -> None:
     assert not store.renew(ghost, 30.0)
 
 
+@pytest.mark.sandbox
 def test_a_rejected_key_is_an_infrastructure_error_and_never_stored(results_db: str) -> None:
     store = Store(results_db)
     key = "sk-test-secret-123456"

@@ -97,6 +97,7 @@ def as_this_user(attack: Path, tmp_path: Path) -> dict[str, Any]:
 USERS = {"this user": as_this_user, "unprivileged": as_unprivileged_user}
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("user", list(USERS))
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.stem for a in ATTACKS])
 def test_attack_scores_zero(attack: Path, user: str, tmp_path: Path) -> None:
@@ -127,6 +128,7 @@ def assert_no_check_text(events: list[dict[str, Any]], tests: Path) -> None:
                     assert json.dumps(line)[1:-1] not in stored, f"leaked: {line!r}"
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("round_dir", sorted(ROUNDS.iterdir()), ids=lambda p: p.name)
 def test_the_rounds_are_fair(round_dir: Path, tmp_path: Path) -> None:
     """Each round solved honestly scores 100: the zeros above are the attacks'."""
