@@ -92,15 +92,18 @@ def sandbox_lifecycle(repeat: int) -> None:
 def loop_per_step(steps: int, command: str, repeat: int) -> None:
     factory = BwrapFactory()
     limits = TaskLimits(max_steps=steps + 1, wall_seconds=3600, command_seconds=10)
-    turns = [{"tool": "bash", "args": {"command": command}}] * steps
+    # Each step's command differs (a comment), or the loop's stuck rule would end the
+    # episode at the third identical call; the baselines run the same commands.
+    commands = [f"{command}  # step {i}" for i in range(steps)]
+    turns = [{"tool": "bash", "args": {"command": c}} for c in commands]
 
     def bare_sh() -> None:
-        for _ in range(steps):
-            subprocess.run(command, shell=True, capture_output=True)
+        for c in commands:
+            subprocess.run(c, shell=True, capture_output=True)
 
     def bare_bash() -> None:
-        for _ in range(steps):
-            subprocess.run(["bash", "--noprofile", "--norc", "-c", command], capture_output=True)
+        for c in commands:
+            subprocess.run(["bash", "--noprofile", "--norc", "-c", c], capture_output=True)
 
     with tempfile.TemporaryDirectory() as tmp, factory.create(SandboxSpec()) as sb:
         n = [0]
@@ -108,8 +111,10 @@ def loop_per_step(steps: int, command: str, repeat: int) -> None:
         def loop() -> None:
             n[0] += 1
             transcript = Transcript(Path(tmp) / f"t{n[0]}.jsonl")
-            run_agent(Replay(turns), sb, "bench", limits, transcript)
+            result = run_agent(Replay(turns), sb, "bench", limits, transcript)
             transcript.close()
+            if result.steps != steps:
+                raise SystemExit(f"the loop stopped after {result.steps} of {steps} steps")
 
         sh, bash, m = (ms / steps for ms in interleaved_ms([bare_sh, bare_bash, loop], repeat))
     print(
