@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from wwabench.cli import app
 from wwabench.episode.transcript import read_transcript
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 SUITE = str(FIXTURES / "suite")
 

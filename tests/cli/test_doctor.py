@@ -14,7 +14,7 @@ import pytest
 from wwabench.doctor import Cpu, build_features, check_cpu, read_cpu
 from wwabench.store import Store
 
-from .support import SMALL
+from ..support import SMALL
 
 # Two lines of a real /proc/cpuinfo, cut down: an AMX Xeon as issue 14 found it.
 CPUINFO = """processor\t: 0

@@ -15,7 +15,7 @@ import pytest
 from wwabench.episode.transcript import parse_transcript
 from wwabench.store import Store
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 pytestmark = pytest.mark.sandbox
 

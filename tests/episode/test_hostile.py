@@ -18,11 +18,11 @@ from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import Task, TaskLimits
 
-from .support import host_processes_with
+from ..support import host_processes_with
 
 pytestmark = pytest.mark.sandbox
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def bash(command: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from wwabench.models.engine import Engine, EngineSettings, describe_exit
 from wwabench.models.registry import LocalModel, PullError, WheelPart, verify
 from wwabench.store import Store
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 CHAT = {"messages": [{"role": "user", "content": "Say hi."}], "max_tokens": 4}
 

@@ -9,7 +9,7 @@ from wwabench.models import Message, ModelParams, ModelUnavailable
 from wwabench.models.faults import Classified, Fault, RetryPolicy, call_with_retries
 from wwabench.models.openai_compat import OpenAIProvider
 
-from .support.stub_server import Reply, chat_completion, stub_server
+from ..support.stub_server import Reply, chat_completion, stub_server
 
 COMPLETION = chat_completion("bash", '{"command": "ls"}')
 MESSAGES = [Message("system", "s"), Message("user", "u")]

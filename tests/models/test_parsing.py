@@ -31,7 +31,7 @@ from wwabench.models.textcalls import (
 from wwabench.models.textcalls import cascade as parsing
 
 TOOLS = list(SCHEMAS)
-FIXTURES = Path(__file__).parent / "fixtures" / "tool_calls"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "tool_calls"
 FENCE = "```"
 ERROR_PREFIX = "could not parse the tool call: "
 

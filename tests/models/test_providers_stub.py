@@ -16,7 +16,7 @@ from wwabench.models.anthropic import AnthropicProvider
 from wwabench.models.faults import RetryPolicy
 from wwabench.models.google import GoogleProvider
 
-from .support.stub_server import Reply, stub_server
+from ..support.stub_server import Reply, stub_server
 
 FAST = RetryPolicy(attempts=3, first_wait=0.01, max_wait=0.02)
 MESSAGES = [Message("system", "You are a careful engineer."), Message("user", "Fix the bug.")]

@@ -23,8 +23,8 @@ from wwabench.present.report import MARKDOWN_HEADER, markdown_board, write_repor
 from wwabench.results.summary import Summary, board, summarize
 from wwabench.store import RunMeta, Store
 
-from .support import FIXTURES
-from .support.runs import episode_result
+from ..support import FIXTURES
+from ..support.runs import episode_result
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The hand-made run: a model name and outputs that would run script if they became markup.

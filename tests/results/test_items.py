@@ -11,7 +11,7 @@ from wwabench.results.items import EVERYONE, NOBODY, item_stats
 from wwabench.results.summary import board
 from wwabench.store import RunMeta, Store
 
-from .support.runs import episode_result
+from ..support.runs import episode_result
 
 SCORES = {  # model -> round -> score (100 means solved)
     "model-a": {"r1": 100.0, "r2": 100.0, "r3": 100.0, "r4": 0.0},

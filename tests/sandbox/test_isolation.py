@@ -17,7 +17,7 @@ from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.sandbox.seccomp import AUDIT_ARCH, REFUSED, X32_SYSCALL_BIT, program
 
-from .support import host_processes_with
+from ..support import host_processes_with
 
 PROBE_SUPERVISOR = r"""
 import ctypes, os

@@ -10,7 +10,7 @@ import pytest
 
 from wwabench.sandbox import ExecResult, Limits, SandboxFactory, SandboxSpec
 
-from .support import host_processes_with
+from ..support import host_processes_with
 
 
 def test_exit_code_and_separate_streams(any_factory: SandboxFactory) -> None:

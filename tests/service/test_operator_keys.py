@@ -39,8 +39,8 @@ from wwabench.service.crypto import encrypt
 from wwabench.service.worker import Worker
 from wwabench.store import RunRow, Store
 
-from .support.runs import SECRET, SUITE, queue
-from .support.stub_server import Reply, chat_completion, stub_server
+from ..support.runs import SECRET, SUITE, queue
+from ..support.stub_server import Reply, chat_completion, stub_server
 
 
 def worker(

@@ -32,7 +32,7 @@ import wwabench.cli
 from wwabench.service.app import create_app
 from wwabench.store import Store
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 # positive_data_acceptance is left out on purpose: a schema-valid submission may still be
 # refused for what the schema cannot say (an address that resolves to a private network,

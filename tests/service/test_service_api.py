@@ -29,7 +29,7 @@ from wwabench.service.submissions import RETRY_AFTER_SECONDS
 from wwabench.store import Store
 from wwabench.tasks import load_suite
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 PROVIDER_KEY = "sk-live-7f3a9c0e1d2b4a6f8e0c2a4b6d8f0e1c"
 ROUNDS = len(load_suite())  # a submission runs the current (packaged) suite

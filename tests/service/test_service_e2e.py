@@ -23,7 +23,7 @@ from cryptography.fernet import Fernet
 
 from wwabench.store import Store
 
-from .support import FIXTURES, free_port
+from ..support import FIXTURES, free_port
 
 pytestmark = [pytest.mark.llm, pytest.mark.sandbox]
 

@@ -35,10 +35,10 @@ from wwabench.service.website import WebLinks, mount_web
 from wwabench.store import RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
-SEEDER = Path(__file__).parents[1] / "bench" / "seed_board.py"
+SEEDER = Path(__file__).parents[2] / "bench" / "seed_board.py"
 HOSTED, LOCAL, EVIL = "api:big-hosted", "llama:models/small.gguf", "llama:evil"
 EVIL_NAME = "evil <img src=x onerror=alert(1)>"
 OUTPUT = "<script>alert(2)</script>"

@@ -13,8 +13,8 @@ from wwabench.service.worker import Worker, requeue_stale
 from wwabench.store import RunRow, Store
 from wwabench.tasks import load_suite
 
-from .support.runs import SECRET, SUITE, queue
-from .support.stub_server import Reply, stub_server
+from ..support.runs import SECRET, SUITE, queue
+from ..support.stub_server import Reply, stub_server
 
 
 def worker(store: Store, name: str, lease: float = 30.0) -> Worker:

@@ -14,7 +14,7 @@ from wwabench.sandbox import SandboxSpec
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.tasks import TaskError, load_task, scan_suite
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 GOOD = FIXTURES / "suite" / "write-answer"
 

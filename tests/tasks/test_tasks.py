@@ -11,7 +11,7 @@ import pytest
 
 from wwabench.tasks import CATEGORIES, TaskError, load_suite, load_task, suite_version
 
-from .support import FIXTURES
+from ..support import FIXTURES
 
 GOOD = FIXTURES / "suite" / "write-answer"
 

@@ -1,7 +1,7 @@
 """The ORM schema: the declarative classes of the store's tables.
 
 The Alembic migrations in `wwabench/store/migrations` own the database's schema; these
-classes must describe the same tables (tests/test_store.py compares them).
+classes must describe the same tables (tests/store/test_store.py compares them).
 """
 
 from __future__ import annotations
