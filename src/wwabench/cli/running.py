@@ -971,7 +971,3 @@ def models_pull(name: Annotated[str, typer.Argument(help="A name from `models li
 def version() -> None:
     """Print the harness version."""
     console.print(__version__)
-
-
-if __name__ == "__main__":
-    app()
