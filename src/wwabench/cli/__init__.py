@@ -1,5 +1,70 @@
-"""The command line: list the suite, run a model through it, prove the suite."""
+"""The command line: list the suite, run a model through it, prove the suite.
 
-from wwabench.cli.running import app
+The commands live by group in this package's modules; `app` registers them here, in
+the order `wwabench --help` lists them.
+"""
 
-__all__ = ["app"]
+from __future__ import annotations
+
+import typer
+
+from wwabench import __version__
+from wwabench.cli.running import (
+    compare,
+    console,
+    doctor,
+    extend,
+    items,
+    keys_app,
+    leaderboard,
+    models_app,
+    report,
+    requeue,
+    rerun,
+    resume,
+    run,
+    sensitivity,
+    serve,
+    show,
+    tasks,
+    validate,
+    worker,
+)
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="wwabench: run any LLM as a coding agent through sandboxed rounds of real work.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+app.command()(tasks)
+app.command()(run)
+app.command()(resume)
+app.command()(extend)
+app.command()(rerun)
+app.command()(doctor)
+app.command()(sensitivity)
+app.command()(validate)
+app.command()(show)
+app.command()(leaderboard)
+app.command()(items)
+app.command()(compare)
+app.command()(report)
+app.command()(serve)
+app.command()(worker)
+app.command()(requeue)
+app.add_typer(keys_app, name="keys")
+app.add_typer(models_app, name="models")
+
+
+@app.command()
+def version() -> None:
+    """Print the harness version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    """The `wwabench` command."""
+    app()

