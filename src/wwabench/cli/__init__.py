@@ -9,9 +9,9 @@ from __future__ import annotations
 import typer
 
 from wwabench import __version__
+from wwabench.cli.common import console
 from wwabench.cli.running import (
     compare,
-    console,
     doctor,
     extend,
     items,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -13,14 +12,29 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from wwabench import __version__, lifecycle
-from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus, models_dir, store_url
+from wwabench.cli.common import (
+    DbOpt,
+    JobsOpt,
+    OutOpt,
+    RunJobs,
+    SuiteOpt,
+    TaskOpt,
+    Unisolated,
+    _factory,
+    _fail,
+    _find,
+    _load,
+    _print_run,
+    _resolve,
+    _store,
+    console,
+)
+from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus, models_dir
 from wwabench.doctor import Finding, run_checks
 from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_suite
@@ -29,78 +43,15 @@ from wwabench.models import (
     ModelCrashed,
     ModelParams,
     Provider,
-    UnknownModel,
     close_provider,
-    resolve,
 )
-from wwabench.models.builtin import ScriptError
 from wwabench.models.registry import MODELS, PullError, model_path, pull
 from wwabench.present import terminal as views
 from wwabench.present.report import markdown_board, write_report
-from wwabench.results.summary import Summary, board, board_note, compare_runs, export, summarize
-from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
+from wwabench.results.summary import board, board_note, compare_runs, export, summarize
+from wwabench.sandbox import SandboxFactory
 from wwabench.store import RunRow, Store, StoreError
-from wwabench.tasks import SUITE_DIR, Task, TaskError, load_suite, scan_suite, suite_version
-
-# Tables stay readable when the output goes to a file or a CI log (Rich assumes 80 columns).
-console = Console(width=None if sys.stdout.isatty() else 140)
-
-Unisolated = Annotated[
-    bool,
-    typer.Option(
-        "--unisolated",
-        help="Run agent commands directly on this machine, without a sandbox (unsafe).",
-    ),
-]
-SuiteOpt = Annotated[
-    Path,
-    typer.Option(
-        "--suite",
-        help="`core` (the 12 rounds), `ladder` (core plus easy and hard rounds) or a "
-        "directory of task directories.",
-    ),
-]
-TaskOpt = Annotated[
-    list[str] | None, typer.Option("--task", "-t", help="Only this task (repeatable).")
-]
-JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Episodes run at once.")]
-RunJobs = Annotated[
-    int | None,
-    typer.Option(
-        "--jobs",
-        "-j",
-        min=1,
-        help="Episodes run at once (default 2; 1 for in-process models, whose prompt "
-        "cache only helps one conversation at a time).",
-    ),
-]
-OutOpt = Annotated[Path, typer.Option(help="Where run directories (transcripts) are written.")]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="WWABENCH_DB",
-        help="SQLAlchemy URL of the results store (default: SQLite in the data directory).",
-    ),
-]
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _load(suite: Path, only: list[str] | None) -> list[Task]:
-    """The selected tasks; refuses (naming every one) when any of them is broken."""
-    try:
-        tasks = load_suite(suite, only or None)
-    except TaskError as exc:
-        raise _fail(str(exc)) from exc
-    if only:
-        unknown = set(only) - {t.id for t in tasks}
-        if unknown:
-            raise _fail(f"no such task(s): {', '.join(sorted(unknown))}")
-    return tasks
+from wwabench.tasks import SUITE_DIR, Task, TaskError, scan_suite, suite_version
 
 
 def _scan(suite: Path) -> tuple[list[Task], list[TaskError]]:
@@ -113,23 +64,6 @@ def _scan(suite: Path) -> tuple[list[Task], list[TaskError]]:
 def _report_broken(broken: list[TaskError]) -> None:
     for exc in broken:
         console.print(f"[red]BROKEN[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
-
-
-def _factory(unisolated: bool) -> SandboxFactory:
-    try:
-        factory = default_factory(unisolated=unisolated)
-    except SandboxUnavailable as exc:
-        raise _fail(str(exc)) from exc
-    if unisolated:
-        console.print("[bold yellow]warning:[/] running UNISOLATED: commands act on this machine")
-    return factory
-
-
-def _store(db: str | None) -> Store:
-    try:
-        return Store(db)
-    except SQLAlchemyError as exc:
-        raise _fail(f"cannot open the results database {db or store_url()}: {exc}") from exc
 
 
 def _run_with_progress(
@@ -206,22 +140,6 @@ def _run_with_progress(
         return run_suite(
             pairs, provider, factory, run_dir, jobs=jobs, on_episode=done, on_event=event
         )
-
-
-def _resolve(spec: str, params: ModelParams | None = None) -> Provider:
-    try:
-        # Your own machine, your own keys: the providers read this environment.
-        return resolve(spec, params, environ=os.environ)
-    except (UnknownModel, ScriptError) as exc:
-        raise _fail(str(exc)) from exc
-
-
-def _print_run(store: Store, run_id: str) -> Summary:
-    summary = summarize(store.run(run_id))
-    console.print(views.run_table(summary))
-    for line in views.details(summary):
-        console.print(line, soft_wrap=True)
-    return summary
 
 
 def tasks(suite: SuiteOpt = SUITE_DIR) -> None:
@@ -416,13 +334,6 @@ def rerun(
     meta = lifecycle.repeat(store, row, selected, "local" if unisolated else "bwrap")
     console.print(f"rerun of {row.id} as {meta.id}")
     _execute(store, meta.id, selected, jobs, out, factory, provider)
-
-
-def _find(store: Store, run_id: str) -> RunRow:
-    try:
-        return store.run(store.find_run(run_id))
-    except StoreError as exc:
-        raise _fail(str(exc)) from exc
 
 
 STARTING = {
