@@ -10,14 +10,13 @@ import typer
 
 from wwabench import __version__
 from wwabench.cli.common import console
+from wwabench.cli.machine import doctor, models_app
 from wwabench.cli.running import (
     compare,
-    doctor,
     extend,
     items,
     keys_app,
     leaderboard,
-    models_app,
     report,
     requeue,
     rerun,
