@@ -15,20 +15,17 @@ from wwabench.cli.running import (
     compare,
     extend,
     items,
-    keys_app,
     leaderboard,
     report,
-    requeue,
     rerun,
     resume,
     run,
     sensitivity,
-    serve,
     show,
     tasks,
     validate,
-    worker,
 )
+from wwabench.cli.service import keys_app, requeue, serve, worker
 
 __all__ = ["app", "main"]
 
