@@ -11,17 +11,13 @@ import typer
 from wwabench import __version__
 from wwabench.cli.common import console
 from wwabench.cli.machine import doctor, models_app
+from wwabench.cli.results import compare, items, leaderboard, report, show
 from wwabench.cli.running import (
-    compare,
     extend,
-    items,
-    leaderboard,
-    report,
     rerun,
     resume,
     run,
     sensitivity,
-    show,
     tasks,
     validate,
 )
