@@ -17,11 +17,9 @@ from wwabench.cli.running import (
     rerun,
     resume,
     run,
-    sensitivity,
-    tasks,
-    validate,
 )
 from wwabench.cli.service import keys_app, requeue, serve, worker
+from wwabench.cli.suite import sensitivity, tasks, validate
 
 __all__ = ["app", "main"]
 
