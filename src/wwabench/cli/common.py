@@ -14,12 +14,7 @@ from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from wwabench.config import store_url
-from wwabench.models import (
-    ModelParams,
-    Provider,
-    UnknownModel,
-    resolve,
-)
+from wwabench.models import ModelParams, Provider, UnknownModel, resolve
 from wwabench.models.builtin import ScriptError
 from wwabench.present import terminal as views
 from wwabench.results.summary import Summary, summarize

@@ -14,11 +14,7 @@ from rich.table import Table
 from wwabench.cli.common import Unisolated, _factory, _fail, _resolve, console
 from wwabench.config import DEFAULT_MODEL, models_dir
 from wwabench.doctor import Finding, run_checks
-from wwabench.models import (
-    SPEC_HELP,
-    Provider,
-    close_provider,
-)
+from wwabench.models import SPEC_HELP, Provider, close_provider
 from wwabench.models.registry import MODELS, PullError, model_path, pull
 from wwabench.sandbox import SandboxFactory
 

@@ -34,13 +34,7 @@ from wwabench.cli.machine import _checks, _pull_with_progress
 from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_suite
-from wwabench.models import (
-    SPEC_HELP,
-    ModelCrashed,
-    ModelParams,
-    Provider,
-    close_provider,
-)
+from wwabench.models import SPEC_HELP, ModelCrashed, ModelParams, Provider, close_provider
 from wwabench.results.summary import export
 from wwabench.sandbox import SandboxFactory
 from wwabench.store import RunRow, Store, StoreError
