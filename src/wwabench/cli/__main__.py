@@ -1,0 +1,5 @@
+"""`python -m wwabench.cli`."""
+
+from wwabench.cli import main
+
+main()

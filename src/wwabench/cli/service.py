@@ -1,0 +1,160 @@
+"""The service's commands: `serve` (the API and the website), `worker` (runs queued
+episodes), `requeue` and `keys` (the submission API's keys)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from wwabench.cli.common import DbOpt, SuiteOpt, Unisolated, _factory, _fail, _load, _store, console
+from wwabench.tasks import SUITE_DIR
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    allow_private_urls: Annotated[
+        bool,
+        typer.Option(
+            help="Accept submitted base URLs on private, loopback or link-local addresses "
+            "(development only: it lets submitters reach this server's network)."
+        ),
+    ] = False,
+    suite: SuiteOpt = SUITE_DIR,
+    db: DbOpt = None,
+) -> None:
+    """Serve the submission API, the JSON API and the leaderboard website."""
+    import uvicorn
+
+    from wwabench.service.app import create_app
+    from wwabench.service.credentials import held_secrets, scrub_environment, store_password
+    from wwabench.service.crypto import load_secret
+
+    store = _store(db)
+    # The service calls no provider; what it holds of them is only ever redacted.
+    taken = scrub_environment(os.environ)
+    secrets = [
+        *held_secrets({**taken, **os.environ}),
+        *store_password(store.engine.url.render_as_string(hide_password=False)),
+    ]
+    application = create_app(
+        store,
+        allow_private_urls=allow_private_urls,
+        secret=load_secret(),
+        suite_dir=suite,
+        held_secrets=secrets,
+    )
+    if taken:
+        console.print(f"serve: ignoring this environment's {', '.join(sorted(taken))}")
+    console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def worker(
+    name: Annotated[str | None, typer.Option(help="Worker name (default host:pid).")] = None,
+    lease: Annotated[
+        float, typer.Option(min=1.0, help="Seconds an episode is held without a heartbeat.")
+    ] = 120.0,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between queue polls.")] = 2.0,
+    exit_when_idle: Annotated[
+        bool, typer.Option(help="Stop when the queue is empty instead of waiting.")
+    ] = False,
+    allow_private_urls: Annotated[
+        bool, typer.Option(help="Let submitted runs reach private addresses (development).")
+    ] = False,
+    grants: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="WWABENCH_GRANTS",
+            help="TOML file of hosted models the operator pays for, each at one endpoint.",
+        ),
+    ] = None,
+    suite: SuiteOpt = SUITE_DIR,
+    unisolated: Unisolated = False,
+    db: DbOpt = None,
+) -> None:
+    """Run queued episodes from the store, as many workers side by side as you like."""
+    import logging
+
+    from wwabench.service.credentials import (
+        GrantError,
+        held_secrets,
+        load_grants,
+        scrub_environment,
+    )
+    from wwabench.service.crypto import load_secret
+    from wwabench.service.worker import Worker, default_name
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Other people's runs: the SDKs must find none of this machine's provider settings.
+    taken = scrub_environment(os.environ)
+    try:
+        granted = load_grants(grants, {**taken, **os.environ})
+    except GrantError as exc:
+        raise _fail(str(exc)) from exc
+    w = Worker(
+        _store(db),
+        _factory(unisolated),
+        load_secret(),
+        name=name or default_name(),
+        lease_seconds=lease,
+        poll_seconds=poll,
+        suite_dir=suite,
+        allow_private_urls=allow_private_urls,
+        grants=granted,
+        held_secrets=held_secrets({**taken, **os.environ}),
+    )
+    if taken:
+        console.print(
+            f"worker: ignoring this environment's {', '.join(sorted(taken))} (submissions "
+            "bring their own keys; to pay for a model, grant it: docs/models.md)",
+            soft_wrap=True,
+        )
+    done = w.run_forever(exit_when_idle=exit_when_idle)
+    console.print(f"worker {w.name}: {done} episodes")
+
+
+def requeue(suite: SuiteOpt = SUITE_DIR, db: DbOpt = None) -> None:
+    """Queue new runs for the models on the board whose latest run is on an older suite."""
+    from wwabench.service.worker import requeue_stale
+
+    created = requeue_stale(_store(db), _load(suite, None))
+    console.print(f"queued {len(created)} run(s): {', '.join(created) or '-'}")
+
+
+keys_app = typer.Typer(help="API keys for the submission API.", no_args_is_help=True)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who the key is for.")],
+    max_queued: Annotated[
+        int, typer.Option(min=1, help="Episodes this key may have waiting at once.")
+    ] = 120,
+    db: DbOpt = None,
+) -> None:
+    """Make a key; it is printed once and only its hash is stored."""
+    key_id, plain = _store(db).create_key(name, max_queued)
+    console.print(f"key {key_id} for {escape(name)}: {plain}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument()], db: DbOpt = None) -> None:
+    """Revoke a key: it stops working at once; its runs stay."""
+    if not _store(db).revoke_key(key_id):
+        raise _fail(f"no active key {key_id}")
+    console.print(f"key {key_id} revoked")
+
+
+@keys_app.command("list")
+def keys_list(db: DbOpt = None) -> None:
+    """The keys (never their secrets)."""
+    table = Table("id", "name", "max queued", "created", "revoked")
+    for k in _store(db).api_keys():
+        table.add_row(str(k.id), k.name, str(k.max_queued), str(k.created), str(k.revoked or ""))
+    console.print(table)
