@@ -95,3 +95,41 @@ def test_unisolated_is_explicit_and_works(tmp_path: Path) -> None:
     assert "UNISOLATED" in r.output
     (results_file,) = tmp_path.glob("*/results.json")
     assert json.loads(results_file.read_text())["sandbox"] == "local"
+
+
+def test_compare_by_model_takes_its_main_board_run_not_a_later_constrained_one(
+    tmp_path: Path, results_db: str
+) -> None:
+    from dataclasses import replace
+
+    from wwabench import lifecycle
+    from wwabench.store import Store
+    from wwabench.tasks import load_suite
+
+    from ..support.runs import episode_result
+
+    store = Store(results_db)
+    tasks = load_suite(FIXTURES / "suite")
+    made = {}
+    for label, model, mode, score in [
+        ("free", "scripted:m", "native", 40.0),
+        ("held", "scripted:m", "constrained", 90.0),  # later, on its own board
+        ("other", "scripted:o", "native", 10.0),
+    ]:
+        meta = lifecycle.create(
+            store,
+            model=model,
+            params={"tool_mode": mode},
+            tasks=tasks,
+            seeds=[0],
+            sandbox="bwrap",
+        )
+        for t in tasks:
+            store.record(meta.id, replace(episode_result(t.id, score), category=t.category))
+        lifecycle.finish(store, meta.id)
+        made[label] = meta.id
+    result = CliRunner().invoke(app, ["compare", "scripted:m", "scripted:o", "--db", results_db])
+    assert result.exit_code == 0, result.output
+    assert f"(run {made['free']})" in result.output
+    assert made["held"] not in result.output
+    assert "A - B = +30.00" in result.output

@@ -11,9 +11,17 @@ import typer
 from rich.table import Table
 
 from wwabench.cli.common import DbOpt, _fail, _find, _print_run, _store, console
+from wwabench.config import RunStatus
 from wwabench.present import terminal as views
 from wwabench.present.report import markdown_board, write_report
-from wwabench.results.summary import board, board_note, compare_runs, export, summarize
+from wwabench.results.summary import (
+    board,
+    board_note,
+    compare_runs,
+    export,
+    is_constrained,
+    summarize,
+)
 from wwabench.store import RunRow, Store
 
 
@@ -103,9 +111,13 @@ def compare(
 
 
 def _find_run_or_model(store: Store, key: str) -> RunRow:
-    """A run by id prefix, or the latest finished run of a model spec."""
-    latest = store.latest_run(key)
-    return latest if latest is not None else _find(store, key)
+    """A run by id prefix, or the latest finished run of a model spec that the main board
+    would show (a `--tool-mode constrained` run only when the model has no other)."""
+    done = store.runs(status=RunStatus.DONE, model=key)
+    if not done:
+        return _find(store, key)
+    free = [r for r in done if not is_constrained(r)] or done
+    return store.run(free[-1].id)
 
 
 def report(
