@@ -65,50 +65,50 @@ DbOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
+def fail(message: str) -> typer.Exit:
     console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
 
 
-def _load(suite: Path, only: list[str] | None) -> list[Task]:
+def load_tasks(suite: Path, only: list[str] | None) -> list[Task]:
     """The selected tasks; refuses (naming every one) when any of them is broken."""
     try:
         tasks = load_suite(suite, only or None)
     except TaskError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if only:
         unknown = set(only) - {t.id for t in tasks}
         if unknown:
-            raise _fail(f"no such task(s): {', '.join(sorted(unknown))}")
+            raise fail(f"no such task(s): {', '.join(sorted(unknown))}")
     return tasks
 
 
-def _factory(unisolated: bool) -> SandboxFactory:
+def sandbox_factory(unisolated: bool) -> SandboxFactory:
     try:
         factory = default_factory(unisolated=unisolated)
     except SandboxUnavailable as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if unisolated:
         console.print("[bold yellow]warning:[/] running UNISOLATED: commands act on this machine")
     return factory
 
 
-def _store(db: str | None) -> Store:
+def open_store(db: str | None) -> Store:
     try:
         return Store(db)
     except SQLAlchemyError as exc:
-        raise _fail(f"cannot open the results database {db or store_url()}: {exc}") from exc
+        raise fail(f"cannot open the results database {db or store_url()}: {exc}") from exc
 
 
-def _resolve(spec: str, params: ModelParams | None = None) -> Provider:
+def resolve_model(spec: str, params: ModelParams | None = None) -> Provider:
     try:
         # Your own machine, your own keys: the providers read this environment.
         return resolve(spec, params, environ=os.environ)
     except (UnknownModel, ScriptError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
-def _print_run(store: Store, run_id: str) -> Summary:
+def print_run(store: Store, run_id: str) -> Summary:
     summary = summarize(store.run(run_id))
     console.print(views.run_table(summary))
     for line in views.details(summary):
@@ -116,8 +116,8 @@ def _print_run(store: Store, run_id: str) -> Summary:
     return summary
 
 
-def _find(store: Store, run_id: str) -> RunRow:
+def find_stored_run(store: Store, run_id: str) -> RunRow:
     try:
         return store.run(store.find_run(run_id))
     except StoreError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from wwabench.cli.common import Unisolated, _factory, _fail, _resolve, console
+from wwabench.cli.common import Unisolated, console, fail, resolve_model, sandbox_factory
 from wwabench.config import DEFAULT_MODEL, models_dir
 from wwabench.doctor import Finding, run_checks
 from wwabench.models import SPEC_HELP, Provider, close_provider
@@ -54,10 +54,10 @@ def doctor(
     unisolated: Unisolated = False,
 ) -> None:
     """Check this machine: the CPU, the sandbox, the model's weights and the engine."""
-    factory = _factory(unisolated)
+    factory = sandbox_factory(unisolated)
     if model.startswith("local/"):
         _pull_with_progress(model.removeprefix("local/"))
-    provider = _resolve(model)
+    provider = resolve_model(model)
     try:
         ok = _checks(factory, provider, thorough=True)
     finally:
@@ -93,7 +93,7 @@ def models_list() -> None:
 def _pull_with_progress(name: str) -> Path:
     model = MODELS.get(name)
     if model is None:
-        raise _fail(f"unknown local model {name!r}; known: {', '.join(MODELS)}")
+        raise fail(f"unknown local model {name!r}; known: {', '.join(MODELS)}")
     if model_path(model).exists():
         return model_path(model)
     if not console.is_terminal:  # no live bar in a log: say what the wait is for
@@ -107,7 +107,7 @@ def _pull_with_progress(name: str) -> Path:
         try:
             return pull(model, lambda done, total: progress.update(bar, completed=done))
         except (PullError, OSError) as exc:
-            raise _fail(f"could not fetch {name}: {exc}") from exc
+            raise fail(f"could not fetch {name}: {exc}") from exc
 
 
 @models_app.command("pull")

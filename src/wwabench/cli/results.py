@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from wwabench.cli.common import DbOpt, _fail, _find, _print_run, _store, console
+from wwabench.cli.common import DbOpt, console, fail, find_stored_run, open_store, print_run
 from wwabench.config import RunStatus
 from wwabench.present import terminal as views
 from wwabench.present.report import markdown_board, write_report
@@ -31,12 +31,12 @@ def show(
     db: DbOpt = None,
 ) -> None:
     """Print a stored run: per-round table, score with its interval, protocol, tokens."""
-    store = _store(db)
-    row = _find(store, run_id)
+    store = open_store(db)
+    row = find_stored_run(store, run_id)
     if as_json:
         print(json.dumps(export(row, summarize(row)), indent=2))
     else:
-        _print_run(store, row.id)
+        print_run(store, row.id)
 
 
 def leaderboard(
@@ -49,9 +49,9 @@ def leaderboard(
     db: DbOpt = None,
 ) -> None:
     """Rank the latest finished run of each model, with 95% intervals."""
-    rows = board(_store(db), suite_version_, constrained)
+    rows = board(open_store(db), suite_version_, constrained)
     if not rows:
-        raise _fail("no finished runs in the store yet: try `wwabench run`")
+        raise fail("no finished runs in the store yet: try `wwabench run`")
     console.print(views.board_table(rows))
     console.print(board_note("`wwabench compare A B`"))
 
@@ -66,10 +66,10 @@ def items(
     from wwabench.models.builtin import is_builtin
     from wwabench.results.items import item_stats
 
-    rows = [s for s in board(_store(db), suite_version_) if not is_builtin(s.model)]
+    rows = [s for s in board(open_store(db), suite_version_) if not is_builtin(s.model)]
     stats = item_stats(rows)
     if not stats:
-        raise _fail("no finished runs of models in the store yet: try `wwabench run`")
+        raise fail("no finished runs of models in the store yet: try `wwabench run`")
     table = Table(title="rounds: mean score (solve rate) per model")
     for col in ("round", *(f"{i}. {s.name}" for i, s in enumerate(rows, 1))):
         table.add_column(col, justify="left" if col == "round" else "right")
@@ -95,7 +95,7 @@ def compare(
     db: DbOpt = None,
 ) -> None:
     """Paired comparison of two runs on the same rounds and seeds."""
-    store = _store(db)
+    store = open_store(db)
     ra, rb = _find_run_or_model(store, a), _find_run_or_model(store, b)
     if ra.suite_version != rb.suite_version:
         console.print(
@@ -105,7 +105,7 @@ def compare(
     try:
         result = compare_runs(ra, rb)
     except ValueError as exc:
-        raise _fail(f"cannot pair runs {ra.id} and {rb.id}: {exc}") from exc
+        raise fail(f"cannot pair runs {ra.id} and {rb.id}: {exc}") from exc
     for line in views.comparison_lines(summarize(ra), summarize(rb), result):
         console.print(line, soft_wrap=True)
 
@@ -115,7 +115,7 @@ def _find_run_or_model(store: Store, key: str) -> RunRow:
     would show (a `--tool-mode constrained` run only when the model has no other)."""
     done = store.runs(status=RunStatus.DONE, model=key)
     if not done:
-        return _find(store, key)
+        return find_stored_run(store, key)
     free = [r for r in done if not is_constrained(r)] or done
     return store.run(free[-1].id)
 
@@ -133,11 +133,11 @@ def report(
     db: DbOpt = None,
 ) -> None:
     """Write the leaderboard, every run and every transcript as a static HTML site."""
-    store = _store(db)
+    store = open_store(db)
     if markdown:
         rows = board(store, suite_version_)
         if not rows:
-            raise _fail("no finished runs in the store yet: try `wwabench run`")
+            raise fail("no finished runs in the store yet: try `wwabench run`")
         # Plain print: Rich would wrap the table rows and read [..] intervals as markup.
         print(markdown_board(rows), end="")
         return

@@ -21,14 +21,14 @@ from wwabench.cli.common import (
     SuiteOpt,
     TaskOpt,
     Unisolated,
-    _factory,
-    _fail,
-    _find,
-    _load,
-    _print_run,
-    _resolve,
-    _store,
     console,
+    fail,
+    find_stored_run,
+    load_tasks,
+    open_store,
+    print_run,
+    resolve_model,
+    sandbox_factory,
 )
 from wwabench.cli.machine import _checks, _pull_with_progress
 from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus
@@ -163,9 +163,9 @@ def run(
 ) -> None:
     """Run a model through the suite; results go to the store, transcripts to --out."""
     if tool_mode not in TOOL_MODES or tool_choice not in ("auto", "required"):
-        raise _fail("--tool-mode is native, text or constrained; --tool-choice is auto or required")
+        raise fail("--tool-mode is native, text or constrained; --tool-choice is auto or required")
     if tool_mode == "constrained" and not model.startswith(GRAMMAR_ENGINES):
-        raise _fail(
+        raise fail(
             "--tool-mode constrained needs an engine that takes a grammar: "
             + ", ".join(f"{p}..." for p in GRAMMAR_ENGINES)
         )
@@ -179,15 +179,15 @@ def run(
         family=family,
         threads=threads,
     )
-    selected = _load(suite, task)
-    store = _store(db)
+    selected = load_tasks(suite, task)
+    store = open_store(db)
     # A broken setup (no bubblewrap, unknown model) fails before anything is stored.
     console.print(
         f"wwabench {__version__}: {escape(model)} through {len(selected)} rounds x {trials} "
         f"trial(s), suite {suite_version(selected)}",
         highlight=False,
     )
-    factory = _factory(unisolated)
+    factory = sandbox_factory(unisolated)
     provider = _prepare_model(model, params, factory)
     meta = lifecycle.create(
         store,
@@ -212,10 +212,10 @@ def resume(
     db: DbOpt = None,
 ) -> None:
     """Finish an interrupted run: episodes with a result are kept, the rest are run."""
-    store = _store(db)
-    row = _find(store, run_id)
+    store = open_store(db)
+    row = find_stored_run(store, run_id)
     if row.status == RunStatus.DONE:
-        raise _fail(f"run {row.id} is already complete")
+        raise fail(f"run {row.id} is already complete")
     _continue(store, row, _check_suite(suite, row), jobs, out, unisolated)
 
 
@@ -231,21 +231,21 @@ def extend(
     db: DbOpt = None,
 ) -> None:
     """Add trials to a run and run them: the episodes it has are kept, not repeated."""
-    store = _store(db)
-    row = _find(store, run_id)
+    store = open_store(db)
+    row = find_stored_run(store, run_id)
     selected = _check_suite(suite, row)
     try:
         seeds = store.add_trials(row.id, trials)
     except StoreError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     console.print(f"run {row.id}: {trials} more trial(s), seeds {seeds[0]}-{seeds[-1]}")
     _continue(store, row, selected, jobs, out, unisolated)
 
 
 def _check_suite(suite: Path, row: RunRow) -> list[Task]:
-    selected = _load(suite, list(row.tasks))
+    selected = load_tasks(suite, list(row.tasks))
     if suite_version(selected) != row.suite_version:
-        raise _fail(
+        raise fail(
             f"the suite changed since run {row.id} (version {row.suite_version}, now "
             f"{suite_version(selected)}): its scores would not be comparable; start a new run"
         )
@@ -260,7 +260,7 @@ def _continue(
     out: Path,
     unisolated: bool,
 ) -> None:
-    factory = _factory(unisolated)
+    factory = sandbox_factory(unisolated)
     provider = _prepare_model(row.model.spec, ModelParams(**row.params), factory)
     _execute(store, row.id, selected, jobs, out, factory, provider)
 
@@ -274,15 +274,15 @@ def rerun(
     db: DbOpt = None,
 ) -> None:
     """Repeat a run as a new run: same suite version, model, parameters and seeds."""
-    store = _store(db)
-    row = _find(store, run_id)
-    selected = _load(suite, list(row.tasks))
+    store = open_store(db)
+    row = find_stored_run(store, run_id)
+    selected = load_tasks(suite, list(row.tasks))
     if suite_version(selected) != row.suite_version:
-        raise _fail(
+        raise fail(
             f"run {row.id} used suite version {row.suite_version}; this suite is "
             f"{suite_version(selected)}, so the rerun would not repeat it"
         )
-    factory = _factory(unisolated)
+    factory = sandbox_factory(unisolated)
     provider = _prepare_model(row.model.spec, ModelParams(**row.params), factory)
     meta = lifecycle.repeat(store, row, selected, "local" if unisolated else "bwrap")
     console.print(f"rerun of {row.id} as {meta.id}")
@@ -294,10 +294,10 @@ def _prepare_model(spec: str, params: ModelParams, factory: SandboxFactory) -> P
     sandbox and the engine proven to work before anything is stored."""
     if spec.startswith("local/"):
         _pull_with_progress(spec.removeprefix("local/"))
-    provider = _resolve(spec, params)
+    provider = resolve_model(spec, params)
     if not _checks(factory, provider, thorough=False):
         close_provider(provider)
-        raise _fail("the self-checks above failed; nothing was run (details: wwabench doctor)")
+        raise fail("the self-checks above failed; nothing was run (details: wwabench doctor)")
     return provider
 
 
@@ -347,7 +347,7 @@ def _execute(
             soft_wrap=True,
         )
         raise typer.Exit(3)
-    summary = _print_run(store, run_id)
+    summary = print_run(store, run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "results.json").write_text(
         json.dumps(export(store.run(run_id), summary), indent=2) + "\n"

@@ -11,7 +11,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wwabench.cli.common import DbOpt, SuiteOpt, Unisolated, _factory, _fail, _load, _store, console
+from wwabench.cli.common import (
+    DbOpt,
+    SuiteOpt,
+    Unisolated,
+    console,
+    fail,
+    load_tasks,
+    open_store,
+    sandbox_factory,
+)
 from wwabench.tasks import SUITE_DIR
 
 
@@ -35,7 +44,7 @@ def serve(
     from wwabench.service.credentials import held_secrets, scrub_environment, store_password
     from wwabench.service.crypto import load_secret
 
-    store = _store(db)
+    store = open_store(db)
     # The service calls no provider; what it holds of them is only ever redacted.
     taken = scrub_environment(os.environ)
     secrets = [
@@ -96,10 +105,10 @@ def worker(
     try:
         granted = load_grants(grants, {**taken, **os.environ})
     except GrantError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     w = Worker(
-        _store(db),
-        _factory(unisolated),
+        open_store(db),
+        sandbox_factory(unisolated),
         load_secret(),
         name=name or default_name(),
         lease_seconds=lease,
@@ -123,7 +132,7 @@ def requeue(suite: SuiteOpt = SUITE_DIR, db: DbOpt = None) -> None:
     """Queue new runs for the models on the board whose latest run is on an older suite."""
     from wwabench.service.worker import requeue_stale
 
-    created = requeue_stale(_store(db), _load(suite, None))
+    created = requeue_stale(open_store(db), load_tasks(suite, None))
     console.print(f"queued {len(created)} run(s): {', '.join(created) or '-'}")
 
 
@@ -139,15 +148,15 @@ def keys_create(
     db: DbOpt = None,
 ) -> None:
     """Make a key; it is printed once and only its hash is stored."""
-    key_id, plain = _store(db).create_key(name, max_queued)
+    key_id, plain = open_store(db).create_key(name, max_queued)
     console.print(f"key {key_id} for {escape(name)}: {plain}")
 
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument()], db: DbOpt = None) -> None:
     """Revoke a key: it stops working at once; its runs stay."""
-    if not _store(db).revoke_key(key_id):
-        raise _fail(f"no active key {key_id}")
+    if not open_store(db).revoke_key(key_id):
+        raise fail(f"no active key {key_id}")
     console.print(f"key {key_id} revoked")
 
 
@@ -155,6 +164,6 @@ def keys_revoke(key_id: Annotated[int, typer.Argument()], db: DbOpt = None) -> N
 def keys_list(db: DbOpt = None) -> None:
     """The keys (never their secrets)."""
     table = Table("id", "name", "max queued", "created", "revoked")
-    for k in _store(db).api_keys():
+    for k in open_store(db).api_keys():
         table.add_row(str(k.id), k.name, str(k.max_queued), str(k.created), str(k.revoked or ""))
     console.print(table)

@@ -17,11 +17,11 @@ from wwabench.cli.common import (
     SuiteOpt,
     TaskOpt,
     Unisolated,
-    _factory,
-    _fail,
-    _load,
-    _resolve,
     console,
+    fail,
+    load_tasks,
+    resolve_model,
+    sandbox_factory,
 )
 from wwabench.cli.running import _run_with_progress
 from wwabench.tasks import SUITE_DIR, Task, TaskError, scan_suite
@@ -31,7 +31,7 @@ def _scan(suite: Path) -> tuple[list[Task], list[TaskError]]:
     try:
         return scan_suite(suite)
     except TaskError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def _report_broken(broken: list[TaskError]) -> None:
@@ -71,8 +71,8 @@ def sensitivity(
     """Prove the score moves with the work: the oracle made worse step by step, per round."""
     from wwabench.results.sensitivity import LADDER, measure
 
-    selected = _load(suite, task)
-    result = measure(selected, _factory(False), seeds, jobs)
+    selected = load_tasks(suite, task)
+    result = measure(selected, sandbox_factory(False), seeds, jobs)
     header = ["round", "level", *LADDER]
     rows = [[t.id, t.level, *(f"{result.scores[a][t.id]:.1f}" for a in LADDER)] for t in selected]
     rows.append(["mean", "", *(f"{result.mean(a):.1f}" for a in LADDER)])
@@ -104,12 +104,12 @@ def validate(
     unisolated: Unisolated = False,
 ) -> None:
     """Prove the suite: the oracle scores 100 and the null agent 0 on every round and seed."""
-    factory = _factory(unisolated)
+    factory = sandbox_factory(unisolated)
     found, broken = _scan(suite)
     if task:
         unknown = set(task) - {t.id for t in found} - {e.path.parent.name for e in broken}
         if unknown:
-            raise _fail(f"no such task(s): {', '.join(sorted(unknown))}")
+            raise fail(f"no such task(s): {', '.join(sorted(unknown))}")
         found = [t for t in found if t.id in task]
         broken = [e for e in broken if e.path.parent.name in task]
     selected = found
@@ -119,7 +119,7 @@ def validate(
         start = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="wwabench-validate-") as tmp:
             episodes = _run_with_progress(
-                pairs, _resolve(spec), factory, Path(tmp), jobs, each=False
+                pairs, resolve_model(spec), factory, Path(tmp), jobs, each=False
             )
         for ep in episodes:
             if ep.status != "ok":

@@ -15,9 +15,9 @@ from wwabench.service.schemas import (
     Submission,
     SubmissionCreated,
     SubmissionStatus,
-    _errors,
+    error_responses,
 )
-from wwabench.service.submissions import API_KEY_HEADER, _Service
+from wwabench.service.submissions import API_KEY_HEADER, SubmissionService
 from wwabench.store import ApiKeyRow
 
 _api_key = APIKeyHeader(
@@ -28,7 +28,7 @@ _api_key = APIKeyHeader(
 
 
 def _authenticated(request: Request, plain: Annotated[str | None, Security(_api_key)]) -> ApiKeyRow:
-    service: _Service = request.app.state.service
+    service: SubmissionService = request.app.state.service
     return service.authenticate(plain)
 
 
@@ -36,14 +36,14 @@ Authenticated = Annotated[ApiKeyRow, Security(_authenticated)]
 RunId = Annotated[str, PathParam(max_length=64, description="A run id.")]
 
 
-def _api_routes(app: FastAPI, service: _Service) -> None:
+def add_api_routes(app: FastAPI, service: SubmissionService) -> None:
 
     @app.post(
         "/api/submissions",
         status_code=201,
         tags=["submissions"],
         response_model=SubmissionCreated,
-        responses=_errors(400, 401, 413, 422, 429),
+        responses=error_responses(400, 401, 413, 422, 429),
     )
     def submit(
         body: Submission,
@@ -59,14 +59,17 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
         "/api/submissions/{run_id}",
         tags=["submissions"],
         response_model=SubmissionStatus,
-        responses=_errors(404, 422),
+        responses=error_responses(404, 422),
     )
     def submission(run_id: RunId) -> SubmissionStatus:
         """A run's status, progress and score so far."""
         return service.status(run_id)
 
     @app.get(
-        "/api/leaderboard", tags=["results"], response_model=Leaderboard, responses=_errors(422)
+        "/api/leaderboard",
+        tags=["results"],
+        response_model=Leaderboard,
+        responses=error_responses(422),
     )
     def leaderboard(
         suite_version: Annotated[str | None, Query(max_length=64)] = None,
@@ -78,13 +81,13 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
         "/api/models/{spec:path}",
         tags=["results"],
         response_model=ModelRuns,
-        responses=_errors(404, 422),
+        responses=error_responses(404, 422),
     )
     def model(spec: Annotated[str, PathParam(max_length=300)]) -> ModelRuns:
         """A model's runs and its latest finished result."""
         return service.model(spec)
 
-    @app.get("/api/runs/{run_id}", tags=["results"], responses=_errors(404, 422))
+    @app.get("/api/runs/{run_id}", tags=["results"], responses=error_responses(404, 422))
     def run(run_id: RunId) -> dict[str, Any]:
         """A run's results.json: metadata, statistics and every episode with its checks."""
         return service.run_json(service.run(run_id))
@@ -92,7 +95,7 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
     @app.get(
         "/api/runs/{run_id}/transcripts/{task}/{seed}",
         tags=["results"],
-        responses=_errors(404, 422),
+        responses=error_responses(404, 422),
     )
     def transcript(
         run_id: RunId,
@@ -106,7 +109,7 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
         "/api/compare",
         tags=["results"],
         response_model=ComparisonOut,
-        responses=_errors(404, 409, 422),
+        responses=error_responses(404, 409, 422),
     )
     def compare(
         a: Annotated[str, Query(min_length=1, max_length=300, description="Run id or model.")],

@@ -20,12 +20,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from wwabench import __version__
-from wwabench.service.api import _api_routes
+from wwabench.service.api import add_api_routes
 from wwabench.service.crypto import load_secret
 from wwabench.service.jsonsafe import SafeJSONResponse
-from wwabench.service.legacy import _legacy_routes
-from wwabench.service.middleware import BodyLimit, _validation_response
-from wwabench.service.submissions import _Service
+from wwabench.service.legacy import add_legacy_routes
+from wwabench.service.middleware import BodyLimit, validation_response
+from wwabench.service.submissions import SubmissionService
 from wwabench.service.website import mount_web
 from wwabench.store import Store
 from wwabench.tasks import SUITE_DIR
@@ -44,7 +44,9 @@ def create_app(
     addresses (development only); `secret` is the Fernet key for provider keys
     (default: load_secret()); `held_secrets` are this process's own secrets, redacted
     from every run and transcript it serves."""
-    service = _Service(store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets)
+    service = SubmissionService(
+        store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets
+    )
     app = FastAPI(
         title="wwabench",
         version=__version__,
@@ -57,9 +59,9 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_response(exc)
+        return validation_response(exc)
 
-    _api_routes(app, service)
-    _legacy_routes(app, service)
+    add_api_routes(app, service)
+    add_legacy_routes(app, service)
     mount_web(app, store, boards=service.boards, secrets=service.held_secrets)
     return app

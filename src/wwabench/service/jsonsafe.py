@@ -10,33 +10,33 @@ from fastapi.responses import JSONResponse
 from wwabench.redaction import redact
 
 
-def _finite(v: float | None) -> float | None:
+def finite(v: float | None) -> float | None:
     """Strict JSON: an undefined SE or an infinite t is null, not NaN."""
     if v is None or not math.isfinite(v):
         return None
     return round(v, 4)
 
 
-def _clean(obj: Any) -> Any:
+def clean_json(obj: Any) -> Any:
     if isinstance(obj, float):
-        return _finite(obj)
+        return finite(obj)
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
+        return {k: clean_json(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
+        return [clean_json(v) for v in obj]
     return obj
 
 
-def _redact_strings(obj: Any, secrets: list[str]) -> Any:
+def redact_strings(obj: Any, secrets: list[str]) -> Any:
     """`obj` with the secrets redacted in every string, keys included. String by string,
     not in the serialised JSON: a submitter chooses the key, and one spelled "null" or
     "1.5" must not rewrite the JSON around it."""
     if isinstance(obj, str):
         return redact(obj, secrets)
     if isinstance(obj, dict):
-        return {redact(str(k), secrets): _redact_strings(v, secrets) for k, v in obj.items()}
+        return {redact(str(k), secrets): redact_strings(v, secrets) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_redact_strings(v, secrets) for v in obj]
+        return [redact_strings(v, secrets) for v in obj]
     return obj
 
 
@@ -44,4 +44,4 @@ class SafeJSONResponse(JSONResponse):
     """Never a 500 for a NaN somewhere in a payload: non-finite floats become null."""
 
     def render(self, content: Any) -> bytes:
-        return super().render(_clean(content))
+        return super().render(clean_json(content))

@@ -13,19 +13,19 @@ from wwabench.service.schemas import (
     LegacyResults,
     LegacySubmission,
     SubmissionCreated,
-    _errors,
+    error_responses,
 )
-from wwabench.service.submissions import _not_found, _Service
+from wwabench.service.submissions import SubmissionService, not_found
 
 
-def _legacy_routes(app: FastAPI, service: _Service) -> None:
+def add_legacy_routes(app: FastAPI, service: SubmissionService) -> None:
     """The v1.0.0 operations: POST, every field optional, `{}` (or no body) valid."""
 
     @app.post(
         "/v1/benchmark/run-benchmark",
         tags=["legacy"],
         response_model=SubmissionCreated,
-        responses=_errors(400, 401, 413, 422, 429),
+        responses=error_responses(400, 401, 413, 422, 429),
     )
     def run_benchmark(
         key: Authenticated,
@@ -35,7 +35,9 @@ def _legacy_routes(app: FastAPI, service: _Service) -> None:
         body = body or LegacySubmission()
         return service.submit(key, body, body.model)
 
-    @app.post("/v1/benchmark/get-results", tags=["legacy"], responses=_errors(400, 404, 413, 422))
+    @app.post(
+        "/v1/benchmark/get-results", tags=["legacy"], responses=error_responses(400, 404, 413, 422)
+    )
     def get_results(body: Annotated[LegacyResults | None, Body()] = None) -> dict[str, Any]:
         """`{}`: the leaderboard; `run_id` or `model`: that run's results."""
         body = body or LegacyResults()
@@ -46,7 +48,7 @@ def _legacy_routes(app: FastAPI, service: _Service) -> None:
         if body.model is not None:
             latest = service.latest_done(body.model)
             if latest is None:
-                raise _not_found(f"no finished run of model {body.model!r}")
+                raise not_found(f"no finished run of model {body.model!r}")
             return service.run_json(latest)
         return service.leaderboard(body.suite_version).model_dump(mode="json")
 
@@ -54,7 +56,7 @@ def _legacy_routes(app: FastAPI, service: _Service) -> None:
         "/v1/benchmark/compare-models",
         tags=["legacy"],
         response_model=ComparisonOut,
-        responses=_errors(400, 404, 409, 413, 422),
+        responses=error_responses(400, 404, 409, 413, 422),
     )
     def compare_models(body: Annotated[LegacyCompare | None, Body()] = None) -> ComparisonOut:
         """`{}`: the top two of the leaderboard; or `model_a` against `model_b`."""

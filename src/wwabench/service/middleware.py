@@ -78,7 +78,7 @@ async def _send_error(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _validation_response(exc: RequestValidationError) -> JSONResponse:
+def validation_response(exc: RequestValidationError) -> JSONResponse:
     """422 (400 for a body that is not JSON) with a readable `detail` string.
 
     Only where and what: pydantic's `input` echo would put the submitted body, with its

@@ -78,7 +78,7 @@ class ModelMetadata(BaseModel):
     )
 
 
-class _SubmissionFields(BaseModel):
+class SubmissionFields(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     base_url: str | None = Field(
         default=None,
@@ -110,11 +110,11 @@ class _SubmissionFields(BaseModel):
     )
 
 
-class Submission(_SubmissionFields):
+class Submission(SubmissionFields):
     model: ModelSpec
 
 
-class LegacySubmission(_SubmissionFields):
+class LegacySubmission(SubmissionFields):
     model: ModelSpec = DEFAULT_SUBMISSION_MODEL
 
 
@@ -272,6 +272,6 @@ class ComparisonOut(BaseModel):
     mde: float | None
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer (all `{"detail": str}`)."""
     return {code: {"model": ErrorBody} for code in codes}

@@ -33,7 +33,7 @@ from wwabench.results.summary import (
     summarize,
 )
 from wwabench.service.crypto import decrypt, encrypt
-from wwabench.service.jsonsafe import _clean, _finite, _redact_strings
+from wwabench.service.jsonsafe import clean_json, finite, redact_strings
 from wwabench.service.schemas import (
     BoardRow,
     ComparisonOut,
@@ -45,9 +45,9 @@ from wwabench.service.schemas import (
     RunBrief,
     Side,
     SubmissionCreated,
+    SubmissionFields,
     SubmissionStatus,
     Tokens,
-    _SubmissionFields,
 )
 from wwabench.service.urls import UnsafeURL, check_base_url
 from wwabench.store import ApiKeyRow, RunRow, Store, StoreError
@@ -70,9 +70,7 @@ _RUN_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 
 
 def _interval(e: Estimate) -> Interval:
-    return Interval(
-        mean=_finite(e.mean), se=_finite(e.se), low=_finite(e.low), high=_finite(e.high)
-    )
+    return Interval(mean=finite(e.mean), se=finite(e.se), low=finite(e.low), high=finite(e.high))
 
 
 def _progress(run: RunRow) -> Progress:
@@ -88,7 +86,7 @@ def _board_row(rank: int, s: Summary) -> BoardRow:
         run_id=s.run_id,
         model=s.model,
         name=s.name,
-        meta=_clean(s.meta),
+        meta=clean_json(s.meta),
         suite_version=s.suite_version,
         created=s.created,
         score=_interval(s.score),
@@ -106,7 +104,7 @@ def _board_row(rank: int, s: Summary) -> BoardRow:
         episodes=s.episodes,
         errors=s.errors,
         tokens=Tokens(input=s.input_tokens, output=s.output_tokens),
-        cost=_finite(s.cost),
+        cost=finite(s.cost),
     )
 
 
@@ -143,11 +141,11 @@ def _side(run: RunRow) -> Side:
 # --- the service --------------------------------------------------------------------------------
 
 
-def _not_found(what: str) -> HTTPException:
+def not_found(what: str) -> HTTPException:
     return HTTPException(404, what)
 
 
-class _Service:
+class SubmissionService:
     """What the routes do, apart from HTTP: validation in order, then one store write."""
 
     def __init__(
@@ -184,7 +182,7 @@ class _Service:
 
     # --- submissions ---
 
-    def submit(self, key: ApiKeyRow, body: _SubmissionFields, spec: str) -> SubmissionCreated:
+    def submit(self, key: ApiKeyRow, body: SubmissionFields, spec: str) -> SubmissionCreated:
         api_key = body.api_key.get_secret_value() if body.api_key is not None else None
         params = ModelParams(
             temperature=body.temperature,
@@ -226,7 +224,7 @@ class _Service:
             id=meta.id, status=RunStatus.QUEUED, episodes=episodes, links=_links(meta.id)
         )
 
-    def _base_url(self, spec: str, body: _SubmissionFields) -> str | None:
+    def _base_url(self, spec: str, body: SubmissionFields) -> str | None:
         """The address a worker will connect to, checked; None for the provider's own."""
         provider = spec.partition("/")[0]
         if provider == "local":
@@ -290,11 +288,11 @@ class _Service:
 
     def run(self, run_id: str) -> RunRow:
         if not _RUN_ID.fullmatch(run_id):
-            raise _not_found(f"no run {run_id[:80]!r}")
+            raise not_found(f"no run {run_id[:80]!r}")
         try:
             return self.store.run(run_id)
         except StoreError:
-            raise _not_found(f"no run {run_id!r}") from None
+            raise not_found(f"no run {run_id!r}") from None
 
     def done_runs(self, suite: str | None) -> list[RunRow]:
         return self.store.runs(status=RunStatus.DONE, suite_version=suite)
@@ -319,14 +317,14 @@ class _Service:
     def model(self, spec: str) -> ModelRuns:
         runs = self.store.runs(model=spec)
         if not runs:
-            raise _not_found(f"no runs of model {spec[:200]!r}")
+            raise not_found(f"no runs of model {spec[:200]!r}")
         # The model's place on the whole leaderboard, where its latest finished run is.
         board = self.boards.board(None)
         ranked = [(i, s) for i, s in enumerate(board, 1) if s.model == spec]
         return ModelRuns(
             model=spec,
             name=runs[-1].model.name,
-            meta=_clean(runs[-1].model.meta),
+            meta=clean_json(runs[-1].model.meta),
             runs=[_brief(r) for r in runs],
             latest=_board_row(*ranked[0]) if ranked else None,
         )
@@ -336,7 +334,7 @@ class _Service:
         try:
             text = self.store.transcript(run.id, task, seed)
         except StoreError:
-            raise _not_found(f"no transcript for {task} seed {seed} in run {run.id}") from None
+            raise not_found(f"no transcript for {task} seed {seed} in run {run.id}") from None
         return self._scrub(
             run, {"run_id": run.id, "task": task, "seed": seed, "events": parse_transcript(text)}
         )
@@ -352,7 +350,7 @@ class _Service:
                 secrets.append(decrypt(self.secret, run.credential))
             except InvalidToken:
                 log.warning("run %s: its credential does not decrypt with this secret", run.id)
-        scrubbed: dict[str, Any] = _redact_strings(payload, secrets)
+        scrubbed: dict[str, Any] = redact_strings(payload, secrets)
         return scrubbed
 
     # --- comparisons ---
@@ -363,11 +361,11 @@ class _Service:
         if latest is not None:
             return latest
         if not _RUN_ID.fullmatch(key):
-            raise _not_found(f"no finished run of model {key[:200]!r} and no such run id")
+            raise not_found(f"no finished run of model {key[:200]!r} and no such run id")
         try:
             return self.store.run(self.store.find_run(key))
         except StoreError as exc:
-            raise _not_found(f"{exc} (and no finished run of a model {key!r})") from None
+            raise not_found(f"{exc} (and no finished run of a model {key!r})") from None
 
     def compare(self, a: RunRow, b: RunRow) -> ComparisonOut:
         try:
@@ -380,7 +378,7 @@ class _Service:
             a=_side(a),
             b=_side(b),
             same_suite=a.suite_version == b.suite_version,
-            **_clean(fields),
+            **clean_json(fields),
         )
 
     def compare_top_two(self, suite: str | None) -> ComparisonOut:
