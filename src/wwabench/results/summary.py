@@ -332,9 +332,18 @@ def export(run: RunRow, s: Summary) -> dict[str, Any]:
     }
 
 
+# results.json's episode entries, named here rather than taken from the table: a column
+# added for storage's sake (a worker's lease) is not a result, and must not become one.
+EPISODE_FIELDS = (
+    "task", "category", "seed", "trial", "status", "error", "score", "correctness",
+    "efficiency", "solved", "reference_steps", "stop", "turns", "steps", "tool_calls",
+    "failed_calls", "wrong_commands", "input_tokens", "output_tokens", "seconds",
+    "model_seconds", "retry_seconds", "tool_seconds", "turn_kinds", "finished", "attempts",
+)  # fmt: skip
+
+
 def _episode(e: EpisodeRow) -> dict[str, Any]:
-    skip = {"run", "checks", "lease_owner", "lease_expires", "id", "run_id"}
-    fields = {c.key: getattr(e, c.key) for c in EpisodeRow.__table__.columns if c.key not in skip}
+    fields = {name: getattr(e, name) for name in EPISODE_FIELDS}
     fields["finished"] = e.finished.isoformat() if e.finished else None
     fields["checks"] = [
         {
