@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -769,3 +770,16 @@ def test_legacy_routes_on_finished_runs(
     assert unknown.status_code == 404
     extra = client.post("/v1/benchmark/compare-models", json={"model_c": "x"})
     assert extra.status_code == 422
+
+
+def test_api_numbers_keep_their_significant_digits_and_stay_strict_json() -> None:
+    from wwabench.service.jsonsafe import clean_json, finite
+
+    # A p-value far below 1e-4 is not 0 (it was, at 4 decimals), and float noise goes.
+    assert finite(3.2e-7) == 3.2e-7
+    assert finite(0.1 + 0.2) == 0.3
+    assert finite(2 / 3) == pytest.approx(2 / 3, rel=1e-11) and finite(2 / 3) != 0.6667
+    assert finite(0.0) == 0.0 and finite(-0.0) == 0.0
+    assert finite(math.nan) is None and finite(math.inf) is None and finite(None) is None
+    payload = {"p": 1e-12, "rows": [{"se": math.nan, "mean": 96.42129629629629}]}
+    assert clean_json(payload) == {"p": 1e-12, "rows": [{"se": None, "mean": 96.4212962963}]}

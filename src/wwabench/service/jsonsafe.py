@@ -9,12 +9,15 @@ from fastapi.responses import JSONResponse
 
 from wwabench.redaction import redact
 
+SIGNIFICANT_DIGITS = 12  # float noise (0.1 + 0.2) goes; a p-value of 3e-7 stays 3e-7
+
 
 def finite(v: float | None) -> float | None:
-    """Strict JSON: an undefined SE or an infinite t is null, not NaN."""
+    """Strict JSON: an undefined SE or an infinite t is null, not NaN. Values keep their
+    significant digits, not a fixed number of decimals: a small p-value is not 0."""
     if v is None or not math.isfinite(v):
         return None
-    return round(v, 4)
+    return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
 def clean_json(obj: Any) -> Any:

@@ -95,10 +95,10 @@ def _board_row(rank: int, s: Summary) -> BoardRow:
         pass1=_interval(s.pass1),
         protocol=ProtocolOut(
             turns=s.protocol.turns,
-            kinds={k: round(v, 4) for k, v in s.protocol.kinds.items()},
-            clean_episodes=round(s.protocol.clean_episodes, 4),
+            kinds={k: v for k, v in s.protocol.kinds.items()},
+            clean_episodes=s.protocol.clean_episodes,
         ),
-        categories={c: round(v, 3) for c, v in s.categories.items() if math.isfinite(v)},
+        categories={c: v for c, v in s.categories.items() if math.isfinite(v)},
         rounds=s.rounds,
         trials=s.trials,
         episodes=s.episodes,
