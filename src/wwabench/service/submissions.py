@@ -294,9 +294,6 @@ class SubmissionService:
         except StoreError:
             raise not_found(f"no run {run_id!r}") from None
 
-    def done_runs(self, suite: str | None) -> list[RunRow]:
-        return self.store.runs(status=RunStatus.DONE, suite_version=suite)
-
     def leaderboard(self, suite: str | None) -> Leaderboard:
         rows = self.boards.board(suite)
         return Leaderboard(
