@@ -36,7 +36,7 @@ from wwabench.sandbox import SandboxFactory
 from wwabench.service.credentials import Grant, granted_key, store_password
 from wwabench.service.crypto import decrypt
 from wwabench.service.urls import check_base_url
-from wwabench.store import Lease, RunRow, Store
+from wwabench.store import Lease, Store, StoredRun
 from wwabench.tasks import SUITE_DIR, Task, load_suite, suite_version
 
 log = logging.getLogger("wwabench.worker")
@@ -132,7 +132,7 @@ class Worker:
         if ctx is not None and ctx.provider is not None:
             close_provider(ctx.provider)
 
-    def _context(self, run: RunRow) -> _RunContext:
+    def _context(self, run: StoredRun) -> _RunContext:
         if run.id in self._runs:
             return self._runs[run.id]
         secrets: list[str] = []
@@ -163,7 +163,7 @@ class Worker:
         self._runs[run.id] = _RunContext(provider, secrets, problem)
         return self._runs[run.id]
 
-    def _episode(self, run: RunRow, lease: Lease, ctx: _RunContext) -> Episode:
+    def _episode(self, run: StoredRun, lease: Lease, ctx: _RunContext) -> Episode:
         task = self._tasks.get(lease.task)
         if ctx.provider is None or ctx.problem or task is None:
             # Not the model's doing: recorded as an infrastructure error, excluded from

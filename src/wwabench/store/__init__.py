@@ -6,15 +6,17 @@ store upgrades it, so an old database is carried forward rather than refused.
 
 One concept per module: `schema` (the ORM classes), `engine` (connecting, migrating),
 `base` (the engine and sessions every part shares), `runs` (making, recording, finishing
-and reading runs), `queue` (the service's worker leases and quotas) and `keys` (the
-service's API keys). `Store` is those parts over one engine; importers use this package.
+and reading runs), `records` (what reads hand back: plain records, never ORM rows),
+`queue` (the service's worker leases and quotas) and `keys` (the service's API keys).
+`Store` is those parts over one engine; importers use this package.
 """
 
 from wwabench.store.base import StoreError
 from wwabench.store.engine import connect, migrate
 from wwabench.store.keys import KeyStore, hash_key
 from wwabench.store.queue import Lease, QueueStore
-from wwabench.store.runs import RunMeta, RunStore, finished
+from wwabench.store.records import ModelInfo, StoredEpisode, StoredRun
+from wwabench.store.runs import RunMeta, RunStore
 from wwabench.store.schema import (
     ApiKeyRow,
     Base,
@@ -36,14 +38,16 @@ __all__ = [
     "CheckRow",
     "EpisodeRow",
     "Lease",
+    "ModelInfo",
     "ModelRow",
     "RunMeta",
     "RunRow",
     "Store",
     "StoreError",
+    "StoredEpisode",
+    "StoredRun",
     "TranscriptRow",
     "connect",
-    "finished",
     "hash_key",
     "migrate",
 ]
