@@ -120,8 +120,8 @@ class BwrapSandbox(SupervisedSandbox):
             "--tmpfs",
             self.workspace,
         ]
-        for path in spec.writable:
-            argv += ["--size", str(limits.tmp_bytes), "--tmpfs", path]
+        for where in spec.writable:
+            argv += ["--size", str(limits.tmp_bytes), "--tmpfs", where]
         binaries = system_binaries() if spec.root is None else root_binaries(spec.root)
         for real, inside in binaries.values():
             argv += ["--ro-bind", str(_exec_only_copy(real)), inside]
