@@ -10,6 +10,7 @@ import typer
 
 from wwabench import __version__
 from wwabench.cli.common import console
+from wwabench.cli.harbor import import_app
 from wwabench.cli.machine import doctor, models_app
 from wwabench.cli.results import compare, items, leaderboard, report, show
 from wwabench.cli.running import (
@@ -47,6 +48,7 @@ app.command()(worker)
 app.command()(requeue)
 app.add_typer(keys_app, name="keys")
 app.add_typer(models_app, name="models")
+app.add_typer(import_app, name="import")
 
 
 @app.command()

@@ -240,7 +240,7 @@ def root_binaries(root: Path) -> dict[str, tuple[Path, str]]:
     path inside. Their links are followed as they would be inside, never out of `root`."""
     found: dict[str, tuple[Path, str]] = {}
     for name in (SHELL, PYTHON):
-        inside = _resolve_inside(root, f"/usr/bin/{name}")
+        inside = resolve_inside(root, f"/usr/bin/{name}")
         host = root / inside.lstrip("/")
         if not host.is_file():
             raise SandboxError(f"{root} has no /usr/bin/{name}; a built root needs it")
@@ -248,7 +248,7 @@ def root_binaries(root: Path) -> dict[str, tuple[Path, str]]:
     return found
 
 
-def _resolve_inside(root: Path, path: str, depth: int = 0) -> str:
+def resolve_inside(root: Path, path: str, depth: int = 0) -> str:
     """`path` with every symbolic link resolved as if `root` were `/`."""
     if depth > 40:
         raise SandboxError(f"too many levels of links at {path} in {root}")
@@ -262,7 +262,7 @@ def _resolve_inside(root: Path, path: str, depth: int = 0) -> str:
             rest = "/".join(parts[i + 1 :])
             base = "/" if target.startswith("/") else done
             joined = os.path.normpath(os.path.join(base, target, rest))
-            return _resolve_inside(root, joined, depth + 1)
+            return resolve_inside(root, joined, depth + 1)
         done = here
     return done
 
