@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -45,7 +46,7 @@ from wwabench.harbor.dockerfile import (
 from wwabench.harbor.taskdir import HarborTask
 from wwabench.sandbox.bwrap import resolve_inside
 
-BUILDER_VERSION = "1"  # change it when what a build makes changes: every cache entry is new
+BUILDER_VERSION = "2"  # change it when what a build makes changes: every cache entry is new
 CACHE_ENV = "WWABENCH_HARBOR_CACHE"
 MIRROR_ENV = "WWABENCH_DEBIAN_MIRROR"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -463,3 +464,19 @@ class _Builder:
             elif link.is_dir():
                 shutil.rmtree(link)
             link.symlink_to(f"/proc/self/fd/3/{name}")
+        self.exec_only()
+
+    def exec_only(self) -> None:
+        """Programs in the bin directories become executable but not readable for the
+        sandbox's user. The kernel makes a process that runs a binary it cannot read
+        non-dumpable, so no process the agent left running can open the private
+        directory through /proc/PID/fd/3 of one the verifier started (`cat`, `mkdir`):
+        only programs the agent wrote itself stay open to it."""
+        for top in ("usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin"):
+            for path in (self.root / top).glob("*"):
+                with contextlib.suppress(OSError):
+                    st = path.lstat()
+                    if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+                        with path.open("rb") as handle:
+                            if handle.read(4) == b"\x7fELF":
+                                path.chmod(stat.S_IMODE(st.st_mode) & ~0o044)
