@@ -8,7 +8,6 @@ therefore re-runs exactly the episodes that have no result, and writing a result
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -19,7 +18,15 @@ from sqlalchemy.orm import Session
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.store.base import StoreBase, StoreError
-from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, TranscriptRow, _now
+from wwabench.store.schema import (
+    CheckRow,
+    EpisodeRow,
+    ModelRow,
+    RunRow,
+    TranscriptRow,
+    _aware,
+    _now,
+)
 
 
 @dataclass(frozen=True)
@@ -37,11 +44,6 @@ class RunMeta:
     host: dict[str, Any]
     price_in: float | None = None
     price_out: float | None = None
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    """SQLite hands datetimes back without their zone; they were stored in UTC."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 class RunStore(StoreBase):
