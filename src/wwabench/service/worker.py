@@ -95,6 +95,7 @@ class Worker:
         """Work until stopped (or, with exit_when_idle, until the queue is empty)."""
         stop = stop or threading.Event()
         done = 0
+        log.info("%s: ready, polling the queue every %g s", self.name, self.poll_seconds)
         while not stop.is_set():
             if self.step():
                 done += 1
