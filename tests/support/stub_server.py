@@ -1,8 +1,8 @@
 """A scripted HTTP server for provider tests: it answers each request with the next
 recorded response (status, headers, JSON body), or else with what an `answer` function
 makes of the request, and keeps what it received: when, from which address, and how
-many requests were in flight at once. A `latency` holds every reply back, as a model
-that takes its time would."""
+many requests were in flight at once. A `latency` holds every answer (status 200) back,
+as a model that takes its time would; refusals and errors come at once."""
 
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ def stub_server(
                     # Outside the lock: an answer may wait for other requests to arrive.
                     reply = answer(body) if answer else Reply(500, {"error": "no reply"})
                 record["status"] = reply.status
-                time.sleep(latency)
+                if reply.status == 200:  # a refusal comes at once; an answer takes time
+                    time.sleep(latency)
             finally:
                 # Out of flight before the reply leaves: whatever the caller does next
                 # happens after this.
