@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from ..support.netns import HostsUnavailable, Network
 from ..support.scaleout import cluster
-
-pytestmark = [pytest.mark.postgres, pytest.mark.sandbox, pytest.mark.netns]
 
 LATENCY = 1.0  # seconds per model reply: the work the workers wait on, not the CPU's
 WAVES = 4  # episodes per worker, the same in both measurements
 
 
+@pytest.mark.postgres
+@pytest.mark.sandbox
+@pytest.mark.netns
 @pytest.mark.timeout(300)
 def test_four_workers_on_two_hosts_do_four_times_the_work_of_one(tmp_path: Path) -> None:
     with cluster(tmp_path, latency=LATENCY) as c:
@@ -32,3 +34,11 @@ def test_four_workers_on_two_hosts_do_four_times_the_work_of_one(tmp_path: Path)
     speedup = four.per_minute / one.per_minute
     print(f"1 worker {one.per_minute:.1f}/min, 4 workers {four.per_minute:.1f}/min, x{speedup:.2f}")
     assert speedup >= 3.0, (one, four)
+
+
+def test_without_network_namespaces_the_test_fails_and_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # no `ip`
+    with pytest.raises(HostsUnavailable, match=r"apt-get install iproute2"), Network(2):
+        pass
