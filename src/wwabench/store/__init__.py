@@ -7,13 +7,15 @@ store upgrades it, so an old database is carried forward rather than refused.
 One concept per module: `schema` (the ORM classes), `engine` (connecting, migrating),
 `base` (the engine and sessions every part shares), `runs` (making, recording, finishing
 and reading runs), `records` (what reads hand back: plain records, never ORM rows),
-`queue` (the service's worker leases and quotas) and `keys` (the service's API keys).
+`queue` (the service's worker leases and quotas), `keys` (the service's API keys) and
+`providers` (the caps and cool-downs that the service's workers share per provider).
 `Store` is those parts over one engine; importers use this package.
 """
 
 from wwabench.store.base import StoreError
 from wwabench.store.engine import connect, migrate
 from wwabench.store.keys import KeyStore, hash_key
+from wwabench.store.providers import ProviderState, ProviderStore, Slot
 from wwabench.store.queue import Lease, QueueStore
 from wwabench.store.records import ModelInfo, StoredEpisode, StoredRun
 from wwabench.store.runs import RunMeta, RunStore
@@ -23,12 +25,14 @@ from wwabench.store.schema import (
     CheckRow,
     EpisodeRow,
     ModelRow,
+    ProviderLimitRow,
+    ProviderSlotRow,
     RunRow,
     TranscriptRow,
 )
 
 
-class Store(RunStore, QueueStore, KeyStore):
+class Store(RunStore, QueueStore, KeyStore, ProviderStore):
     """The results store on one engine: `Store(url)` (default: the data directory's)."""
 
 
@@ -40,8 +44,12 @@ __all__ = [
     "Lease",
     "ModelInfo",
     "ModelRow",
+    "ProviderLimitRow",
+    "ProviderSlotRow",
+    "ProviderState",
     "RunMeta",
     "RunRow",
+    "Slot",
     "Store",
     "StoreError",
     "StoredEpisode",

@@ -14,12 +14,7 @@ from typing import Any
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import AgentResult, CheckResult, Episode
-from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow
-
-
-def aware(t: dt.datetime) -> dt.datetime:
-    """SQLite hands datetimes back without their zone; they were stored in UTC."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, aware
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,18 @@ from wwabench.store.base import StoreBase, StoreError
 from wwabench.store.records import (
     ModelInfo,
     StoredRun,
-    aware,
     model_info,
     stored_run,
 )
-from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, TranscriptRow, _now
+from wwabench.store.schema import (
+    CheckRow,
+    EpisodeRow,
+    ModelRow,
+    RunRow,
+    TranscriptRow,
+    _now,
+    aware,
+)
 
 
 @dataclass(frozen=True)
