@@ -38,11 +38,10 @@ def serve(
     db: DbOpt = None,
 ) -> None:
     """Serve the submission API, the JSON API and the leaderboard website."""
-    import uvicorn
-
     from wwabench.service.app import create_app
     from wwabench.service.credentials import held_secrets, scrub_environment, store_password
     from wwabench.service.crypto import load_secret
+    from wwabench.service.httpserver import serve as serve_http
 
     store = open_store(db)
     # The service calls no provider; what it holds of them is only ever redacted.
@@ -61,7 +60,7 @@ def serve(
     if taken:
         console.print(f"serve: ignoring this environment's {', '.join(sorted(taken))}")
     console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    serve_http(application, host, port)
 
 
 def worker(

@@ -6,8 +6,9 @@ address. Under `/v1/benchmark/` the three POST operations of the published v1.0.
 stay available for its clients (every field optional, `{}` valid, errors as `detail`).
 
 Rules every route keeps: an error is a 4xx with a `detail` string and changes nothing in
-the store; no input causes a 5xx; a submitted provider key is stored encrypted and never
-appears in a response or a log.
+the store; no input causes a 5xx (and should a bug cause one, it is JSON with `detail`
+too, as are the server's own answers to unreadable requests: service/httpserver.py); a
+submitted provider key is stored encrypted and never appears in a response or a log.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return validation_response(exc)
+
+    @app.exception_handler(Exception)
+    async def on_bug(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette's own answer is text/plain. The exception is raised on after this
+        # answer, so the server logs it with its traceback; the client learns nothing of it.
+        return SafeJSONResponse({"detail": "internal error; it has been logged"}, 500)
 
     add_api_routes(app, service)
     add_legacy_routes(app, service)
