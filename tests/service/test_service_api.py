@@ -548,7 +548,7 @@ def test_the_provider_key_is_stored_encrypted_and_never_shown(
 
     # The same key through the legacy route.
     legacy = client.post("/v1/benchmark/run-benchmark", json=body, headers=auth(key))
-    assert legacy.status_code == 200
+    assert legacy.status_code == 201
 
     # A worker records an episode whose transcript and error quote the key by mistake.
     task = store.run(run_id).tasks[0]
@@ -725,11 +725,12 @@ def test_a_run_in_progress_shows_its_score_so_far(
 
 def test_legacy_routes_accept_empty_bodies(client: TestClient, store: Store, key: str) -> None:
     r = client.post("/v1/benchmark/run-benchmark", json={}, headers=auth(key))
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == f"/api/submissions/{r.json()['id']}"
     assert store.run(r.json()["id"]).model.spec == DEFAULT_SUBMISSION_MODEL
     assert r.json()["episodes"] == ROUNDS
     # No body at all is the same as {}.
-    assert client.post("/v1/benchmark/run-benchmark", headers=auth(key)).status_code == 200
+    assert client.post("/v1/benchmark/run-benchmark", headers=auth(key)).status_code == 201
 
     results = client.post("/v1/benchmark/get-results", json={})
     assert results.status_code == 200 and results.json()["rows"] == []

@@ -34,6 +34,17 @@ def _authenticated(request: Request, plain: Annotated[str | None, Security(_api_
 
 Authenticated = Annotated[ApiKeyRow, Security(_authenticated)]
 RunId = Annotated[str, PathParam(max_length=64, description="A run id.")]
+# Every creation answers 201 with the new resource's address.
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "headers": {
+            "Location": {
+                "description": "The submission's status: GET it to follow the run.",
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
 
 
 def add_api_routes(app: FastAPI, service: SubmissionService) -> None:
@@ -43,7 +54,7 @@ def add_api_routes(app: FastAPI, service: SubmissionService) -> None:
         status_code=201,
         tags=["submissions"],
         response_model=SubmissionCreated,
-        responses=error_responses(400, 401, 413, 422, 429),
+        responses={**CREATED, **error_responses(400, 401, 413, 422, 429)},
     )
     def submit(
         body: Submission,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException
+from fastapi import Body, FastAPI, HTTPException, Response
 
-from wwabench.service.api import Authenticated
+from wwabench.service.api import CREATED, Authenticated
 from wwabench.service.schemas import (
     ComparisonOut,
     LegacyCompare,
@@ -24,16 +24,20 @@ def add_legacy_routes(app: FastAPI, service: SubmissionService) -> None:
     @app.post(
         "/v1/benchmark/run-benchmark",
         tags=["legacy"],
+        status_code=201,
         response_model=SubmissionCreated,
-        responses=error_responses(400, 401, 413, 422, 429),
+        responses={**CREATED, **error_responses(400, 401, 413, 422, 429)},
     )
     def run_benchmark(
+        response: Response,
         key: Authenticated,
         body: Annotated[LegacySubmission | None, Body()] = None,
     ) -> SubmissionCreated:
         """Submit a model (default: the bundled local/qwen2.5-coder-0.5b)."""
         body = body or LegacySubmission()
-        return service.submit(key, body, body.model)
+        created = service.submit(key, body, body.model)
+        response.headers["Location"] = created.links["self"]
+        return created
 
     @app.post(
         "/v1/benchmark/get-results", tags=["legacy"], responses=error_responses(400, 404, 413, 422)
