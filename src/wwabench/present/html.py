@@ -22,9 +22,11 @@ from markupsafe import Markup
 
 from wwabench import __version__
 from wwabench.config import FINISHED, RunStatus
+from wwabench.endpoints import private_parts, public_params
 from wwabench.episode.loop import FAILED_TURNS
 from wwabench.models.builtin import is_builtin
 from wwabench.present import terminal as views
+from wwabench.redaction import redact
 from wwabench.results.items import item_stats
 from wwabench.results.stats import Estimate
 from wwabench.results.summary import Summary, board_note
@@ -108,15 +110,16 @@ class RunInfo:
 
     @classmethod
     def of(cls, run: RunRow) -> RunInfo:
+        private = private_parts(run.params.get("base_url"))
         return cls(
             harness_version=run.harness_version,
-            params=dict(run.params),
+            params=public_params(run.params),
             seeds=[int(s) for s in run.seeds],
             sandbox=run.sandbox,
             host=dict(run.host),
             finished=run.finished.isoformat(timespec="seconds") if run.finished else None,
             episodes=[
-                EpisodeRef(e.task, e.seed, e.trial, e.status, e.score, e.error)
+                EpisodeRef(e.task, e.seed, e.trial, e.status, e.score, redact(e.error, private))
                 for e in run.episodes
             ],
         )

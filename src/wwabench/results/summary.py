@@ -15,7 +15,9 @@ from statistics import fmean
 from typing import Any
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
+from wwabench.endpoints import private_parts, public_params
 from wwabench.episode.loop import FAILED_TURNS
+from wwabench.redaction import redact
 from wwabench.results.stats import (
     Comparison,
     Estimate,
@@ -300,7 +302,7 @@ def export(run: RunRow, s: Summary) -> dict[str, Any]:
         "run_id": run.id,
         "status": run.status,
         "model": run.model.spec,
-        "model_params": run.params,
+        "model_params": public_params(run.params),
         "suite_version": run.suite_version,
         "harness_version": run.harness_version,
         "seeds": run.seeds,
@@ -328,7 +330,7 @@ def export(run: RunRow, s: Summary) -> dict[str, Any]:
         "wrong_commands": s.wrong_commands,
         "tokens": {"input": s.input_tokens, "output": s.output_tokens},
         "cost": s.cost,
-        "episodes": [_episode(e) for e in run.episodes],
+        "episodes": [_episode(e, private_parts(run.params.get("base_url"))) for e in run.episodes],
     }
 
 
@@ -342,8 +344,11 @@ EPISODE_FIELDS = (
 )  # fmt: skip
 
 
-def _episode(e: EpisodeRow) -> dict[str, Any]:
+def _episode(e: EpisodeRow, private: list[str]) -> dict[str, Any]:
+    """An episode's entry; `private` (of the run's base URL) is redacted from its error, in
+    case a provider quoted the address back."""
     fields = {name: getattr(e, name) for name in EPISODE_FIELDS}
+    fields["error"] = redact(e.error, private)
     fields["finished"] = e.finished.isoformat() if e.finished else None
     fields["checks"] = [
         {

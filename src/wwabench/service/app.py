@@ -8,7 +8,8 @@ stay available for its clients (every field optional, `{}` valid, errors as `det
 Rules every route keeps: an error is a 4xx with a `detail` string and changes nothing in
 the store; no input causes a 5xx (and should a bug cause one, it is JSON with `detail`
 too, as are the server's own answers to unreadable requests: service/httpserver.py); a
-submitted provider key is stored encrypted and never appears in a response or a log.
+submitted provider key is stored encrypted and never appears in a response or a log; a
+base URL is shown as its scheme and host only.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 It validates and records: a submission becomes a queued run in the store, and the read
 routes get runs, the leaderboard, transcripts and comparisons as response bodies, with
-every secret the service knows redacted from them.
+every secret the service knows redacted from them and base URLs cut to their public
+endpoint.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi import HTTPException
 
 from wwabench import lifecycle
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
+from wwabench.endpoints import private_parts
 from wwabench.episode.transcript import parse_transcript
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
 from wwabench.results.stats import Estimate
@@ -341,7 +343,7 @@ class SubmissionService:
         (a provider's error message quoting it, a transcript): defence in depth, since
         workers should never have written it anywhere); so are the secrets this process
         holds."""
-        secrets = list(self.held_secrets)
+        secrets = [*self.held_secrets, *private_parts(run.params.get("base_url"))]
         if run.credential:
             try:
                 secrets.append(decrypt(self.secret, run.credential))

@@ -35,12 +35,13 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from wwabench.config import RunStatus
+from wwabench.endpoints import private_parts
 from wwabench.episode.transcript import parse_transcript
 from wwabench.present import html as pages
 from wwabench.present.html import BoardControls, Header, ModelFacts, RankedModel
 from wwabench.redaction import redact
 from wwabench.results.summary import BoardCache, Summary, summarize
-from wwabench.store import Store, StoreError
+from wwabench.store import RunRow, Store, StoreError
 
 # The repository's copy; an installed package has none, so `mount_web` takes another path.
 DEFAULT_METHODOLOGY = Path(__file__).resolve().parents[3] / "docs" / "methodology.md"
@@ -290,6 +291,11 @@ def _not_found(title: str, message: str) -> HTMLResponse:
     return _html(pages.error_page(title, message, LINKS), 404)
 
 
+def _private(run: RunRow) -> list[str]:
+    """What of the run's base URL must not be shown, should a provider have quoted it."""
+    return private_parts(run.params.get("base_url"))
+
+
 def _heading(markdown: str, default: str) -> str:
     for line in markdown.splitlines():
         if line.startswith("# "):
@@ -315,8 +321,9 @@ def mount_web(
     doc = methodology or DEFAULT_METHODOLOGY
     boards = boards or BoardCache(store)
 
-    def html(content: str) -> HTMLResponse:
-        return _html(redact(content, secrets) if secrets else content)
+    def html(content: str, private: Sequence[str] = ()) -> HTMLResponse:
+        hidden = [*secrets, *private]
+        return _html(redact(content, hidden) if hidden else content)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def leaderboard(
@@ -347,7 +354,8 @@ def mount_web(
             found = store.run(run_id)
         except StoreError:
             return _not_found("Run not found", f"There is no run {run_id!r} in the results.")
-        return html(pages.run_page(summarize(found), pages.RunInfo.of(found), LINKS))
+        page = pages.run_page(summarize(found), pages.RunInfo.of(found), LINKS)
+        return html(page, _private(found))
 
     @app.get("/runs/{run_id}/{task}/{seed}", response_class=HTMLResponse, include_in_schema=False)
     def transcript(run_id: str, task: str, seed: str) -> HTMLResponse:
@@ -365,7 +373,7 @@ def mount_web(
         except StoreError:
             events = []  # not run yet, or lost: the page says no transcript was stored
         page = pages.transcript_page(events, LINKS, run_id, task, number, model=found.model.spec)
-        return html(page)
+        return html(page, _private(found))
 
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
     def methodology_page() -> HTMLResponse:

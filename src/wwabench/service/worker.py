@@ -21,6 +21,7 @@ from cryptography.fernet import InvalidToken
 
 from wwabench import lifecycle
 from wwabench.config import EpisodeStatus, RunStatus
+from wwabench.endpoints import private_parts
 from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_episode
 from wwabench.models import (
@@ -147,7 +148,8 @@ class Worker:
                 if run.credential
                 else granted_key(self.grants, run.model.spec, params.base_url)
             )
-            secrets = [key] if key else []
+            # What a provider echoes of the base URL's path (a token, say) is not stored.
+            secrets = [*([key] if key else []), *private_parts(params.base_url)]
             if run.submitted_by is not None and params.base_url:
                 # Checked again here, not only at submission: the name may now resolve
                 # elsewhere (DNS rebinding).
