@@ -329,15 +329,15 @@ def test_quota_answers_429_with_retry_after(client: TestClient, store: Store) ->
     assert r.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
     assert "quota" in r.json()["detail"]
     assert counts(store) == before
-    # Another key has its own quota.
+    # Another key has its own quota (and a model of its own: openai/x is the first key's).
     _, other = store.create_key("other", max_queued=ROUNDS)
     assert (
-        client.post("/api/submissions", json={"model": "openai/x"}, headers=auth(other)).status_code
+        client.post("/api/submissions", json={"model": "openai/y"}, headers=auth(other)).status_code
         == 201
     )
     # A submission that can never fit says so.
     big = client.post(
-        "/api/submissions", json={"model": "openai/x", "trials": 2}, headers=auth(other)
+        "/api/submissions", json={"model": "openai/y", "trials": 2}, headers=auth(other)
     )
     assert big.status_code == 429 and "fewer trials" in big.json()["detail"]
 

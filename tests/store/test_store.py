@@ -7,14 +7,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from wwabench.config import EpisodeStatus
 from wwabench.episode.record import AgentResult, CheckResult, Episode
 from wwabench.store import Base, RunMeta, Store, StoreError, connect, migrate
+from wwabench.store.engine import MIGRATIONS
 
 TASKS = {"alpha": "git", "beta": "shell"}
+_SCRIPTS = Config()
+_SCRIPTS.set_main_option("script_location", str(MIGRATIONS))
+HEAD = ScriptDirectory.from_config(_SCRIPTS).get_current_head()
 
 
 def meta(run_id: str = "run-1", seeds: list[int] | None = None) -> RunMeta:
@@ -183,7 +189,7 @@ def test_an_old_database_is_upgraded_with_its_data(db_url: str) -> None:
     (ep,) = run.episodes
     assert ep.score == 85.0 and ep.attempts == 0 and ep.lease_owner is None
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
 
 
 def test_default_store_lives_in_the_data_directory(tmp_path: Path, monkeypatch: object) -> None:

@@ -18,7 +18,16 @@ from wwabench.cli.running import (
     resume,
     run,
 )
-from wwabench.cli.service import keys_app, requeue, serve, worker
+from wwabench.cli.service import (
+    keys_app,
+    models_owners,
+    models_transfer,
+    models_unverify,
+    models_verify,
+    requeue,
+    serve,
+    worker,
+)
 from wwabench.cli.suite import sensitivity, tasks, validate
 
 __all__ = ["app", "main"]
@@ -46,6 +55,11 @@ app.command()(serve)
 app.command()(worker)
 app.command()(requeue)
 app.add_typer(keys_app, name="keys")
+# `models` is the bundled weights (cli/machine.py) and the board's models (cli/service.py).
+models_app.command("owners")(models_owners)
+models_app.command("verify")(models_verify)
+models_app.command("unverify")(models_unverify)
+models_app.command("transfer")(models_transfer)
 app.add_typer(models_app, name="models")
 
 

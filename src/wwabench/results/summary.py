@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
-from wwabench.config import FINISHED, EpisodeStatus, RunStatus
-from wwabench.endpoints import private_parts, public_params
+from wwabench.config import FINISHED, EpisodeStatus, OwnerKind, RunStatus
+from wwabench.endpoints import private_parts, public_endpoint, public_params
 from wwabench.episode.loop import FAILED_TURNS
 from wwabench.redaction import redact
 from wwabench.results.stats import (
@@ -28,7 +28,7 @@ from wwabench.results.stats import (
     rate_estimate,
     score_estimate,
 )
-from wwabench.store import EpisodeRow, RunRow, Store
+from wwabench.store import EpisodeRow, RunRow, Store, Submitter, account_name
 
 
 def board_note(compare: str) -> str:
@@ -83,6 +83,13 @@ class Summary:
     tasks: list[TaskLine] = field(default_factory=list)
     # How the scored episodes ended: submitted, stuck, step_limit, wall_limit, ...
     stops: dict[str, int] = field(default_factory=dict)
+    # Who submitted the run (`submitter` is a key's account name, or the kind), where it
+    # was evaluated (scheme and host; None: the provider's own endpoint, or in-process)
+    # and whether the operator vouched for it.
+    submitter_kind: str = OwnerKind.OPERATOR
+    submitter: str = OwnerKind.OPERATOR
+    endpoint: str | None = None
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,7 @@ def summarize(run: RunRow) -> Summary:
         cost = (tokens_in * run.price_in + tokens_out * run.price_out) / 1e6
     # pass^k needs k trials of a round; with one trial it is pass@1 and not repeated.
     pass_k = pass_hat_k(observations(ok), trials) if trials > 1 and ok else None
+    who = Submitter.of_run(run)
     return Summary(
         run_id=run.id,
         model=run.model.spec,
@@ -222,6 +230,10 @@ def summarize(run: RunRow) -> Summary:
         cost=cost,
         tasks=lines,
         stops=dict(Counter(e.stop for e in ok).most_common()),
+        submitter_kind=who.kind,
+        submitter=account_name(who.kind, run.key),
+        endpoint=public_endpoint(run.params.get("base_url")),
+        verified=run.verified is not None,
     )
 
 
@@ -303,6 +315,9 @@ def export(run: RunRow, s: Summary) -> dict[str, Any]:
         "status": run.status,
         "model": run.model.spec,
         "model_params": public_params(run.params),
+        "endpoint": s.endpoint,
+        "submitter": {"kind": s.submitter_kind, "name": s.submitter},
+        "verified": s.verified,
         "suite_version": run.suite_version,
         "harness_version": run.harness_version,
         "seeds": run.seeds,

@@ -26,7 +26,7 @@ def add_legacy_routes(app: FastAPI, service: SubmissionService) -> None:
         tags=["legacy"],
         status_code=201,
         response_model=SubmissionCreated,
-        responses={**CREATED, **error_responses(400, 401, 413, 422, 429)},
+        responses={**CREATED, **error_responses(400, 401, 403, 409, 413, 422, 429)},
     )
     def run_benchmark(
         response: Response,

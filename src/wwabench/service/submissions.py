@@ -1,9 +1,9 @@
 """The submission service: what the routes do, apart from HTTP.
 
-It validates and records: a submission becomes a queued run in the store, and the read
-routes get runs, the leaderboard, transcripts and comparisons as response bodies, with
-every secret the service knows redacted from them and base URLs cut to their public
-endpoint.
+It validates and records: a submission becomes a queued run in the store (if its
+submitter may run the model: store/owners.py), and the read routes get runs, the
+leaderboard, transcripts and comparisons as response bodies, with every secret the
+service knows redacted from them and base URLs cut to their public endpoint.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from cryptography.fernet import InvalidToken
 from fastapi import HTTPException
 
 from wwabench import lifecycle
-from wwabench.config import FINISHED, EpisodeStatus, RunStatus
+from wwabench.config import FINISHED, EpisodeStatus, OwnerKind, RunStatus
 from wwabench.endpoints import private_parts
 from wwabench.episode.transcript import parse_transcript
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
@@ -37,11 +37,13 @@ from wwabench.results.summary import (
 from wwabench.service.crypto import decrypt, encrypt
 from wwabench.service.jsonsafe import clean_json, finite, redact_strings
 from wwabench.service.schemas import (
+    Account,
     BoardRow,
     ComparisonOut,
     Interval,
     Leaderboard,
     ModelRuns,
+    ModelUpdate,
     Progress,
     ProtocolOut,
     RunBrief,
@@ -52,7 +54,18 @@ from wwabench.service.schemas import (
     Tokens,
 )
 from wwabench.service.urls import UnsafeURL, check_base_url
-from wwabench.store import ApiKeyRow, RunRow, Store, StoreError
+from wwabench.store import (
+    ApiKeyRow,
+    ModelRow,
+    NameTaken,
+    NotOwner,
+    RunRow,
+    Store,
+    StoreError,
+    Submitter,
+    account_name,
+    is_bundled,
+)
 from wwabench.tasks import TaskError, load_suite
 
 log = logging.getLogger(__name__)
@@ -82,12 +95,24 @@ def _progress(run: RunRow) -> Progress:
     return Progress(done=done, total=total, errors=errors, pending=total - done)
 
 
+def _submitter(s: Summary) -> Account:
+    return Account(kind=OwnerKind(s.submitter_kind), name=s.submitter)
+
+
+def _owner(model: ModelRow) -> Account:
+    kind = OwnerKind(model.owner_kind)
+    return Account(kind=kind, name=account_name(kind, model.owner_key))
+
+
 def _board_row(rank: int, s: Summary) -> BoardRow:
     return BoardRow(
         rank=rank,
         run_id=s.run_id,
         model=s.model,
         name=s.name,
+        submitter=_submitter(s),
+        endpoint=s.endpoint,
+        verified=s.verified,
         meta=clean_json(s.meta),
         suite_version=s.suite_version,
         created=s.created,
@@ -120,6 +145,9 @@ def _brief(run: RunRow) -> RunBrief:
     return RunBrief(
         run_id=run.id,
         status=run.status,
+        submitter=_submitter(s),
+        endpoint=s.endpoint,
+        verified=s.verified,
         suite_version=run.suite_version,
         created=_iso(run, "created") or "",
         finished=_iso(run, "finished"),
@@ -185,6 +213,9 @@ class SubmissionService:
     # --- submissions ---
 
     def submit(self, key: ApiKeyRow, body: SubmissionFields, spec: str) -> SubmissionCreated:
+        """Queue a run for `key`'s account."""
+        who = Submitter.of_key(key.id)
+        meta_fields = body.metadata.model_dump(exclude_none=True)
         api_key = body.api_key.get_secret_value() if body.api_key is not None else None
         params = ModelParams(
             temperature=body.temperature,
@@ -199,6 +230,14 @@ class SubmissionService:
             resolve(spec, params, api_key)
         except ValueError as exc:  # UnknownModel, or a provider refusing its settings
             raise HTTPException(422, str(exc)) from None
+        if is_bundled(spec) and params != ModelParams():
+            raise HTTPException(
+                403,
+                f"{spec} is a bundled model of this service's operator: submissions run it "
+                "with its default settings only, so that every run of it measures the same "
+                "thing (for other settings run `wwabench run` on your own machine)",
+            )
+        self._admit(spec, who, body.display_name, meta_fields)
         try:
             tasks = load_suite(self.suite_dir)
         except TaskError as exc:
@@ -208,23 +247,34 @@ class SubmissionService:
         credential = encrypt(self.secret, api_key) if api_key else None
         with self._quota:
             self._check_quota(key, episodes)
-            meta = lifecycle.create(
-                self.store,
-                model=spec,
-                params=asdict(params),
-                tasks=tasks,
-                seeds=range(body.trials),
-                sandbox=SANDBOX,
-                queued=True,
-                credential=credential,
-                submitted_by=key.id,
-                name=body.display_name,
-                model_meta=body.metadata.model_dump(exclude_none=True),
-            )
+            try:
+                meta = lifecycle.create(
+                    self.store,
+                    model=spec,
+                    params=asdict(params),
+                    tasks=tasks,
+                    seeds=range(body.trials),
+                    sandbox=SANDBOX,
+                    queued=True,
+                    credential=credential,
+                    submitter=who,
+                    name=body.display_name,
+                    model_meta=meta_fields,
+                )
+            except (NotOwner, NameTaken) as exc:
+                raise _refused(exc) from None
         log.info("run %s queued: %s, %d episodes, key %d", meta.id, spec, episodes, key.id)
         return SubmissionCreated(
             id=meta.id, status=RunStatus.QUEUED, episodes=episodes, links=_links(meta.id)
         )
+
+    def _admit(self, spec: str, who: Submitter, name: str | None, meta: dict[str, Any]) -> None:
+        """Refuse early (before quotas are counted) what the store would refuse; the store
+        decides again, atomically, when the run is made."""
+        try:
+            self.store.admit(spec, who, name, meta)
+        except (NotOwner, NameTaken) as exc:
+            raise _refused(exc) from None
 
     def _base_url(self, spec: str, body: SubmissionFields) -> str | None:
         """The address a worker will connect to, checked; None for the provider's own."""
@@ -269,6 +319,18 @@ class SubmissionService:
                 f"its limit of {key.max_queued}"
             )
         raise HTTPException(429, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    def update_model(self, key: ApiKeyRow, spec: str, body: ModelUpdate) -> ModelRuns:
+        """The owner renames the model or replaces its metadata."""
+        meta = body.metadata.model_dump(exclude_none=True) if body.metadata is not None else None
+        try:
+            self.store.describe_model(spec, Submitter.of_key(key.id), body.display_name, meta)
+        except (NotOwner, NameTaken) as exc:
+            raise _refused(exc) from None
+        except StoreError:
+            raise not_found(f"no model {spec[:200]!r}") from None
+        log.info("model %s described by key %d", spec, key.id)
+        return self.model(spec)
 
     def status(self, run_id: str) -> SubmissionStatus:
         run = self.run(run_id)
@@ -320,10 +382,12 @@ class SubmissionService:
         # The model's place on the whole leaderboard, where its latest finished run is.
         board = self.boards.board(None)
         ranked = [(i, s) for i, s in enumerate(board, 1) if s.model == spec]
+        model = runs[-1].model
         return ModelRuns(
             model=spec,
-            name=runs[-1].model.name,
-            meta=clean_json(runs[-1].model.meta),
+            name=model.name,
+            owner=_owner(model),
+            meta=clean_json(model.meta),
             runs=[_brief(r) for r in runs],
             latest=_board_row(*ranked[0]) if ranked else None,
         )
@@ -392,6 +456,11 @@ class SubmissionService:
 
 
 _CHALLENGE = {"WWW-Authenticate": "ApiKey"}
+
+
+def _refused(exc: NotOwner | NameTaken) -> HTTPException:
+    """Someone else's model is 403 (the message says whose); a name taken is 409."""
+    return HTTPException(409 if isinstance(exc, NameTaken) else 403, str(exc))
 
 
 def _links(run_id: str) -> dict[str, str]:

@@ -14,8 +14,8 @@ Query string of `/` (every parameter optional; an unknown value falls back to th
 - `q`: text the model's name or spec must contain (case-insensitive)
 - `suite_version`: only runs on this suite version
 - `sort`: a column key (`rank`, `name`, `score`, `correctness`, `efficiency`, `protocol`,
-  `tokens`, `hosting`, `size`, `open`, `episodes`) or `category:NAME`; `category=NAME` is
-  short for `sort=category:NAME`
+  `tokens`, `hosting`, `size`, `open`, `episodes`, `submitter`) or `category:NAME`;
+  `category=NAME` is short for `sort=category:NAME`
 - `dir`: `asc` or `desc` (default: the column's natural order, best first for numbers)
 """
 
@@ -41,7 +41,7 @@ from wwabench.present import html as pages
 from wwabench.present.html import BoardControls, Header, ModelFacts, RankedModel
 from wwabench.redaction import redact
 from wwabench.results.summary import BoardCache, Summary, summarize
-from wwabench.store import RunRow, Store, StoreError
+from wwabench.store import RunRow, Store, StoreError, account_name
 
 # The repository's copy; an installed package has none, so `mount_web` takes another path.
 DEFAULT_METHODOLOGY = Path(__file__).resolve().parents[3] / "docs" / "methodology.md"
@@ -146,6 +146,15 @@ def columns(categories: Sequence[str]) -> list[Column]:
         Column("hosting", "Where", lambda r: r.facts.hosting, first="asc", text=True),
         Column("size", "Size", lambda r: r.facts.params_billion, title="Parameters"),
         Column("open", "Open weights", _open, text=True),
+        Column(
+            "submitter",
+            "Submitted by",
+            lambda r: r.s.submitter.casefold(),
+            first="asc",
+            title="The account that submitted the run, the endpoint it ran against (scheme "
+            "and host), and whether the operator vouched for it",
+            text=True,
+        ),
     ]
 
 
@@ -346,7 +355,8 @@ def mount_web(
         if row is None:
             return _not_found("Model not found", f"There is no model {spec!r} in the results.")
         summaries = [summarize(r) for r in store.runs(model=spec)]
-        return html(pages.model_page(row.spec, row.name, row.meta, summaries, LINKS))
+        owner = account_name(row.owner_kind, row.owner_key)
+        return html(pages.model_page(row.spec, row.name, row.meta, summaries, LINKS, owner))
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
     def run(run_id: str) -> HTMLResponse:

@@ -6,13 +6,23 @@ store upgrades it, so an old database is carried forward rather than refused.
 
 One concept per module: `schema` (the ORM classes), `engine` (connecting, migrating),
 `base` (the engine and sessions every part shares), `runs` (making, recording, finishing
-and reading runs), `queue` (the service's worker leases and quotas) and `keys` (the
-service's API keys). `Store` is those parts over one engine; importers use this package.
+and reading runs), `queue` (the service's worker leases and quotas), `keys` (the
+service's API keys) and `owners` (whose a model is, its name, the operator's
+verification). `Store` is those parts over one engine; importers use this package.
 """
 
 from wwabench.store.base import StoreError
 from wwabench.store.engine import connect, migrate
 from wwabench.store.keys import KeyStore, hash_key
+from wwabench.store.owners import (
+    OPERATOR,
+    NameTaken,
+    NotOwner,
+    OwnerStore,
+    Submitter,
+    account_name,
+    is_bundled,
+)
 from wwabench.store.queue import Lease, QueueStore
 from wwabench.store.runs import RunMeta, RunStore, finished
 from wwabench.store.schema import (
@@ -26,24 +36,31 @@ from wwabench.store.schema import (
 )
 
 
-class Store(RunStore, QueueStore, KeyStore):
+class Store(RunStore, QueueStore, KeyStore, OwnerStore):
     """The results store on one engine: `Store(url)` (default: the data directory's)."""
 
 
 __all__ = [
+    "OPERATOR",
     "ApiKeyRow",
     "Base",
     "CheckRow",
     "EpisodeRow",
     "Lease",
     "ModelRow",
+    "NameTaken",
+    "NotOwner",
+    "QueueStore",
     "RunMeta",
     "RunRow",
     "Store",
     "StoreError",
+    "Submitter",
     "TranscriptRow",
+    "account_name",
     "connect",
     "finished",
     "hash_key",
+    "is_bundled",
     "migrate",
 ]

@@ -14,11 +14,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.store.base import StoreBase, StoreError
+from wwabench.store.owners import OPERATOR, Submitter, take
 from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, TranscriptRow, _now
 
 
@@ -49,14 +51,6 @@ class RunStore(StoreBase):
 
     # --- writing ------------------------------------------------------------------
 
-    def model(self, s: Session, spec: str, name: str | None = None) -> ModelRow:
-        row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
-        if row is None:
-            row = ModelRow(spec=spec, name=name or spec, meta={})
-            s.add(row)
-            s.flush()
-        return row
-
     def create_run(
         self,
         meta: RunMeta,
@@ -64,21 +58,42 @@ class RunStore(StoreBase):
         *,
         queued: bool = False,
         credential: str | None = None,
-        submitted_by: int | None = None,
+        submitter: Submitter = OPERATOR,
+        admit: bool = True,
         name: str | None = None,
         model_meta: dict[str, Any] | None = None,
     ) -> None:
         """The run and one pending episode per (round, seed), trial k using seeds[k].
 
         A `queued` run is left to the service's workers; otherwise the caller runs it.
+        The model is registered, claimed or renamed as `owners.take` rules for the
+        `submitter` (NotOwner or NameTaken when refused, and nothing is stored);
+        `admit=False` is the operator queueing a run on the submitter's behalf.
         """
+        try:
+            self._create_run(
+                meta, categories, queued, credential, submitter, admit, name, model_meta
+            )
+        except IntegrityError:
+            # Two first submissions of one spec at once: the loser finds the winner's
+            # model row now, and its owner decides.
+            self._create_run(
+                meta, categories, queued, credential, submitter, admit, name, model_meta
+            )
+
+    def _create_run(
+        self,
+        meta: RunMeta,
+        categories: dict[str, str],
+        queued: bool,
+        credential: str | None,
+        submitter: Submitter,
+        admit: bool,
+        name: str | None,
+        model_meta: dict[str, Any] | None,
+    ) -> None:
         with self.session() as s, s.begin():
-            known = s.scalar(select(ModelRow.id).where(ModelRow.spec == meta.model))
-            model = self.model(s, meta.model, name)
-            if known is None and model_meta:
-                # Only the first submission names a model: a later submitter of the same
-                # spec must not rename it for everyone.
-                model.meta = dict(model_meta)
+            model = take(s, meta.model, submitter, admit=admit, name=name, meta=model_meta)
             fields = asdict(meta)
             fields.pop("model")
             s.add(
@@ -87,7 +102,8 @@ class RunStore(StoreBase):
                     status=RunStatus.QUEUED if queued else RunStatus.RUNNING,
                     queued=queued,
                     credential=credential,
-                    submitted_by=submitted_by,
+                    submitted_by=submitter.key_id,
+                    anon_address=submitter.address,
                     **fields,
                 )
             )
@@ -219,7 +235,7 @@ class RunStore(StoreBase):
             run = s.get(RunRow, run_id)
             if run is None:
                 raise StoreError(f"no run {run_id}")
-            _ = run.model, [e.checks for e in run.episodes]
+            _ = run.model.owner_key, run.key, [e.checks for e in run.episodes]
             return run
 
     def runs(
@@ -229,7 +245,8 @@ class RunStore(StoreBase):
         suite_version: str | None = None,
         model: str | None = None,
     ) -> list[RunRow]:
-        """Runs oldest first, with their model and episodes (not their checks); only those
+        """Runs oldest first, with their model, submitter's key and episodes (not their
+        checks); only those
         with `status`, on `suite_version`, of the `model` spec, when given."""
         with self.session() as s:
             q = select(RunRow).order_by(RunRow.created)
@@ -241,7 +258,7 @@ class RunStore(StoreBase):
                 q = q.join(ModelRow, ModelRow.id == RunRow.model_id).where(ModelRow.spec == model)
             runs = list(s.scalars(q))
             for r in runs:
-                _ = r.model, r.episodes
+                _ = r.model.owner_key, r.key, r.episodes
             return runs
 
     def transcript(self, run_id: str, task: str, seed: int) -> str:
@@ -278,8 +295,13 @@ class RunStore(StoreBase):
         return None if run_id is None else self.run(run_id)
 
     def find_model(self, spec: str) -> ModelRow | None:
+        """The model `spec`, with its owner's key."""
         with self.session() as s:
-            return s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+            return s.scalar(
+                select(ModelRow)
+                .options(joinedload(ModelRow.owner_key))
+                .where(ModelRow.spec == spec)
+            )
 
     def suite_versions(self, status: str | None = None) -> list[str]:
         """The suite versions runs (with `status`, if given) were made on, sorted."""
@@ -290,8 +312,10 @@ class RunStore(StoreBase):
             return sorted(s.scalars(q))
 
     def runs_fingerprint(self) -> tuple[Any, ...]:
-        """What changes whenever a run is created or finishes, in one cheap query: the count
-        of runs, the newest creation, the count of finished runs and the newest finish."""
+        """What changes whenever a run is created or finishes, or a model is renamed,
+        handed over or verified, in two cheap queries: the count of runs, the newest
+        creation, the count of finished runs, the newest finish, and the sum of the
+        models' revisions."""
         with self.session() as s:
             row = s.execute(
                 select(
@@ -301,7 +325,8 @@ class RunStore(StoreBase):
                     func.max(RunRow.finished),
                 )
             ).one()
-            return tuple(row)
+            revisions = s.scalar(select(func.coalesce(func.sum(ModelRow.revision), 0)))
+            return (*row, revisions)
 
 
 def finished(episodes: Sequence[EpisodeRow]) -> Iterator[EpisodeRow]:
