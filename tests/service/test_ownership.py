@@ -1,7 +1,7 @@
 """Whose a row is (issue 19): a model belongs to the account that registered it, others are
 refused and nothing changes; the owner renames it, but not into another model's name; the
-operator's models and the bundled ones; the operator's verification; a base URL shown as
-its scheme and host only."""
+operator's models and the bundled ones; anonymous submissions, their addresses and their
+limits; the operator's verification; a base URL shown as its scheme and host only."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import wwabench.cli
 from wwabench import lifecycle
 from wwabench.config import DEFAULT_MODEL
 from wwabench.results.summary import export, summarize
+from wwabench.service.anonymous import AnonymousTier, address_id, network_of
 from wwabench.service.app import create_app
 from wwabench.store import Store
 from wwabench.tasks import load_suite
@@ -31,6 +32,7 @@ PUBLIC = "http://93.184.216.34/v1"
 OTHER = "http://8.8.4.4/v1"
 TOKEN = "tok-3f9a0c7e1d2b4a6f8e0c2a4b"
 TOKENED = f"https://93.184.216.34:8443/t/{TOKEN}/v1"
+HOME, AWAY = "203.0.113.5", "198.51.100.9"
 
 
 @pytest.fixture
@@ -48,6 +50,11 @@ def secret() -> bytes:
 @pytest.fixture
 def client(store: Store, secret: bytes) -> TestClient:
     return TestClient(create_app(store, secret=secret))
+
+
+def at(store: Store, secret: bytes, host: str, tier: AnonymousTier | None = None) -> TestClient:
+    """A client whose requests come from `host`."""
+    return TestClient(create_app(store, secret=secret, anonymous=tier), client=(host, 40000))
 
 
 def key(store: Store, name: str) -> dict[str, str]:
@@ -207,6 +214,93 @@ def test_the_operators_models_and_the_bundled_ones(client: TestClient, store: St
     r = client.patch(f"/api/models/{DEFAULT_MODEL}", json={"display_name": "Q"}, headers=acme)
     assert r.status_code == 403
     assert dump(store) == before
+
+
+# --- anonymous submissions -----------------------------------------------------------------
+
+
+def test_anonymous_submissions_and_whose_their_models_are(store: Store, secret: bytes) -> None:
+    home, away = at(store, secret, HOME), at(store, secret, AWAY)
+    r = home.post("/v1/benchmark/run-benchmark", json={})
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == f"/api/submissions/{r.json()['id']}"
+    run = store.run(r.json()["id"])
+    assert run.model.spec == DEFAULT_MODEL and run.submitted_by is None
+    assert run.anon_address == address_id(secret, HOME)
+    assert HOME not in dump(store)  # the address is kept as a keyed hash only
+    results = home.post("/v1/benchmark/get-results", json={"run_id": run.id}).json()
+    assert results["submitter"] == {"kind": "anonymous", "name": "anonymous"}
+    assert results["verified"] is False
+    # The published client reaches no other route without a key.
+    assert home.post("/api/submissions", json={"model": "openai/x"}).status_code == 401
+
+    mine = {"model": "openai/anon-x", "base_url": PUBLIC}
+    assert home.post("/v1/benchmark/run-benchmark", json=mine).status_code == 201
+    before = dump(store)
+    for client, body, words in (
+        (away, mine, "anonymously from another address"),
+        (home, {**mine, "display_name": "Anon X"}, "cannot name a model"),
+        (home, {**mine, "metadata": {"hosted": True}}, "cannot name a model"),
+    ):
+        r = client.post("/v1/benchmark/run-benchmark", json=body)
+        assert r.status_code == 403 and words in r.json()["detail"], r.text
+    assert dump(store) == before
+    # A key claims a model registered anonymously; the address then may not.
+    acme = key(store, "Acme")
+    body = {**mine, "display_name": "Anon X, by Acme"}
+    assert home.post("/api/submissions", json=body, headers=acme).status_code == 201
+    assert home.get("/api/models/openai/anon-x").json()["owner"]["name"] == "Acme"
+    r = home.post("/v1/benchmark/run-benchmark", json=mine)
+    assert r.status_code == 403 and "'Acme'" in r.json()["detail"]
+    owned = {"model": "openai/acme-only"}
+    assert home.post("/api/submissions", json=owned, headers=acme).status_code == 201
+    assert home.post("/v1/benchmark/run-benchmark", json=owned).status_code == 403
+
+
+def test_anonymous_limits_answer_429_with_retry_after(store: Store, secret: bytes) -> None:
+    tier = AnonymousTier(per_hour=2, max_queued=2 * ROUNDS, total_queued=3 * ROUNDS)
+    home, away, third = (at(store, secret, h, tier) for h in (HOME, AWAY, "192.0.2.77"))
+    route = "/v1/benchmark/run-benchmark"
+    assert home.post(route, json={}).status_code == 201
+    assert home.post(route, json={}).status_code == 201
+    before = dump(store)
+    r = home.post(route, json={})
+    assert r.status_code == 429 and "in the last hour" in r.json()["detail"]
+    assert 3500 <= int(r.headers["retry-after"]) <= 3600
+    r = away.post(route, json={"trials": 3})
+    assert r.status_code == 429 and "fewer trials" in r.json()["detail"]
+    assert int(r.headers["retry-after"]) > 0
+    assert dump(store) == before
+    assert away.post(route, json={}).status_code == 201  # another address has its own
+    before = dump(store)
+    r = third.post(route, json={})
+    assert r.status_code == 429 and "anonymous tier is full" in r.json()["detail"]
+    assert int(r.headers["retry-after"]) > 0
+    assert dump(store) == before
+    # Keyed work is not held back by the anonymous tier.
+    acme = key(store, "Acme")
+    assert third.post(route, json={}, headers=acme).status_code == 201
+
+    # Per address, waiting episodes: a finished run frees its share.
+    tight = at(store, secret, "192.0.2.88", AnonymousTier(per_hour=10, max_queued=ROUNDS))
+    first = tight.post(route, json={}).json()["id"]
+    r = tight.post(route, json={})
+    assert r.status_code == 429 and "anonymous quota" in r.json()["detail"]
+    finish(store, first)
+    assert tight.post(route, json={}).status_code == 201
+
+
+def test_an_ipv6_host_is_one_address_per_64(store: Store, secret: bytes) -> None:
+    tier = AnonymousTier(per_hour=1)
+    route = "/v1/benchmark/run-benchmark"
+    assert at(store, secret, "2001:db8::1", tier).post(route, json={}).status_code == 201
+    assert at(store, secret, "2001:db8::2", tier).post(route, json={}).status_code == 429
+    assert at(store, secret, "2001:db8:0:1::1", tier).post(route, json={}).status_code == 201
+    assert network_of("2001:db8::abcd") == "2001:db8::/64"
+    assert network_of("::ffff:203.0.113.5") == network_of(HOME) == HOME
+    assert network_of("testclient") == "testclient"
+    assert address_id(secret, HOME) == address_id(secret, HOME) != address_id(secret, AWAY)
+    assert address_id(secret, HOME) != address_id(Fernet.generate_key(), HOME)
 
 
 # --- the operator's word, and the public endpoint --------------------------------------------

@@ -22,6 +22,7 @@ from wwabench import lifecycle
 from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.episode.record import AgentResult, Episode
 from wwabench.models.registry import MODELS
+from wwabench.service.anonymous import AnonymousTier
 from wwabench.service.app import create_app
 from wwabench.service.crypto import decrypt
 from wwabench.service.middleware import BodyLimit
@@ -225,14 +226,21 @@ def test_refusal_message_names_what_is_allowed(client: TestClient, key: str) -> 
     ids=["missing", "empty", "malformed", "unknown"],
 )
 def test_submissions_need_a_valid_key(
-    client: TestClient, store: Store, headers: dict[str, str]
+    client: TestClient, store: Store, secret: bytes, headers: dict[str, str]
 ) -> None:
+    """/api/submissions always needs a key. The legacy route has an anonymous tier for a
+    request without one (issue 19: the published client sends none), but a key that is
+    sent must be valid: a wrong key never falls back to the anonymous tier. With the tier
+    closed, the legacy route needs a key too."""
+    closed = TestClient(create_app(store, secret=secret, anonymous=AnonymousTier(enabled=False)))
     before = counts(store)
-    for path, body in (
-        ("/api/submissions", {"model": "openai/x"}),
-        ("/v1/benchmark/run-benchmark", {}),
+    for app, path, body in (
+        (client, "/api/submissions", {"model": "openai/x"}),
+        (closed, "/api/submissions", {"model": "openai/x"}),
+        (closed, "/v1/benchmark/run-benchmark", {}),
+        *([(client, "/v1/benchmark/run-benchmark", {})] if headers.get("X-API-Key") else []),
     ):
-        r = client.post(path, json=body, headers=headers)
+        r = app.post(path, json=body, headers=headers)
         assert r.status_code == 401, r.text
         assert isinstance(r.json()["detail"], str)
     assert counts(store) == before

@@ -1,6 +1,6 @@
 """Whose a model is, in the store, on SQLite and on PostgreSQL: registering, refusing,
-claiming, renaming, handing over, verifying; and a store from before ownership upgraded
-with its models' owners."""
+claiming, renaming, handing over, verifying; anonymous runs waiting behind keyed ones; and
+a store from before ownership upgraded with its models' owners."""
 
 from __future__ import annotations
 
@@ -164,6 +164,24 @@ def test_verification_is_per_run_and_changes_the_fingerprint(db_url: str) -> Non
     store.describe_model("openai/m", OPERATOR, name="M")
     assert store.runs_fingerprint() != before  # a rename shows at once on cached boards
     assert store.unverify_model("openai/m") == 1 and store.run("r1").verified is None
+
+
+def test_anonymous_runs_wait_behind_keyed_ones_and_are_counted_apart(db_url: str) -> None:
+    store = Store(db_url)
+    a = store.create_key("Acme", 100)[0]
+    store.create_run(meta("anon", "openai/anon"), TASKS, queued=True, submitter=ANON_A)
+    store.create_run(
+        meta("keyed", "openai/keyed"), TASKS, queued=True, submitter=Submitter.of_key(a)
+    )
+    lease = store.lease("w", 60)
+    assert lease is not None and lease.run_id == "keyed"  # made later, but keyed
+    lease = store.lease("w", 60)
+    assert lease is not None and lease.run_id == "anon"
+    assert store.anonymous_episodes(ANON_A.address) == 1 and store.anonymous_episodes() == 1
+    assert store.anonymous_episodes(ANON_B.address) == 0 and store.queued_episodes(a) == 1
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    assert len(store.anonymous_runs_since(str(ANON_A.address), since)) == 1
+    assert store.anonymous_runs_since(str(ANON_A.address), since + dt.timedelta(hours=1)) == []
 
 
 def test_an_operator_repeat_keeps_the_submitter_and_skips_the_owner_check(results_db: str) -> None:

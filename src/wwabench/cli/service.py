@@ -23,8 +23,11 @@ from wwabench.cli.common import (
     sandbox_factory,
 )
 from wwabench.config import OwnerKind
+from wwabench.service.anonymous import AnonymousTier
 from wwabench.store import OPERATOR, StoreError, Submitter, account_name
 from wwabench.tasks import SUITE_DIR
+
+_TIER = "Anonymous tier"
 
 
 def serve(
@@ -37,6 +40,32 @@ def serve(
             "(development only: it lets submitters reach this server's network)."
         ),
     ] = False,
+    anonymous: Annotated[
+        bool,
+        typer.Option(
+            help="Accept submissions without an API key on /v1/benchmark/run-benchmark, as "
+            "the published v1.0.0 client makes them (small limits, never paid by grants).",
+            rich_help_panel=_TIER,
+        ),
+    ] = True,
+    anonymous_per_hour: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Anonymous submissions per address per hour.", rich_help_panel=_TIER
+        ),
+    ] = AnonymousTier.per_hour,
+    anonymous_max_queued: Annotated[
+        int,
+        typer.Option(min=1, help="Episodes one address may have waiting.", rich_help_panel=_TIER),
+    ] = AnonymousTier.max_queued,
+    anonymous_total_queued: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Episodes all anonymous submissions together may have waiting.",
+            rich_help_panel=_TIER,
+        ),
+    ] = AnonymousTier.total_queued,
     suite: SuiteOpt = SUITE_DIR,
     db: DbOpt = None,
 ) -> None:
@@ -59,6 +88,12 @@ def serve(
         secret=load_secret(),
         suite_dir=suite,
         held_secrets=secrets,
+        anonymous=AnonymousTier(
+            enabled=anonymous,
+            per_hour=anonymous_per_hour,
+            max_queued=anonymous_max_queued,
+            total_queued=anonymous_total_queued,
+        ),
     )
     if taken:
         console.print(f"serve: ignoring this environment's {', '.join(sorted(taken))}")

@@ -34,7 +34,16 @@ def _authenticated(request: Request, plain: Annotated[str | None, Security(_api_
     return service.authenticate(plain)
 
 
+def _key_or_anonymous(
+    request: Request, plain: Annotated[str | None, Security(_api_key)]
+) -> ApiKeyRow | None:
+    service: SubmissionService = request.app.state.service
+    return service.key_or_anonymous(plain)
+
+
 Authenticated = Annotated[ApiKeyRow, Security(_authenticated)]
+# The key if one is sent; without one, the anonymous tier (when the service opens it).
+KeyOrAnonymous = Annotated[ApiKeyRow | None, Security(_key_or_anonymous)]
 RunId = Annotated[str, PathParam(max_length=64, description="A run id.")]
 Spec = Annotated[str, PathParam(max_length=300, description="A model spec.")]
 # Every creation answers 201 with the new resource's address.

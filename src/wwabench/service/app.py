@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from wwabench import __version__
+from wwabench.service.anonymous import AnonymousTier
 from wwabench.service.api import add_api_routes
 from wwabench.service.crypto import load_secret
 from wwabench.service.jsonsafe import SafeJSONResponse
@@ -41,13 +42,15 @@ def create_app(
     max_body_bytes: int = 64_000,
     suite_dir: Path = SUITE_DIR,
     held_secrets: Sequence[str] = (),
+    anonymous: AnonymousTier | None = None,
 ) -> FastAPI:
     """The service. `allow_private_urls` lets submissions name private or loopback
     addresses (development only); `secret` is the Fernet key for provider keys
     (default: load_secret()); `held_secrets` are this process's own secrets, redacted
-    from every run and transcript it serves."""
+    from every run and transcript it serves; `anonymous` is the anonymous tier's limits
+    (default: AnonymousTier(), open)."""
     service = SubmissionService(
-        store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets
+        store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets, anonymous
     )
     app = FastAPI(
         title="wwabench",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException, Response
+from fastapi import Body, FastAPI, HTTPException, Request, Response
 
-from wwabench.service.api import CREATED, Authenticated
+from wwabench.service.api import CREATED, KeyOrAnonymous
 from wwabench.service.schemas import (
     ComparisonOut,
     LegacyCompare,
@@ -27,15 +27,24 @@ def add_legacy_routes(app: FastAPI, service: SubmissionService) -> None:
         status_code=201,
         response_model=SubmissionCreated,
         responses={**CREATED, **error_responses(400, 401, 403, 409, 413, 422, 429)},
+        # The key is optional here: the published client sends none (the anonymous tier).
+        openapi_extra={"security": [{}]},
     )
     def run_benchmark(
+        request: Request,
         response: Response,
-        key: Authenticated,
+        key: KeyOrAnonymous,
         body: Annotated[LegacySubmission | None, Body()] = None,
     ) -> SubmissionCreated:
-        """Submit a model (default: the bundled local/qwen2.5-coder-0.5b)."""
+        """Submit a model (default: the bundled local/qwen2.5-coder-0.5b).
+
+        With an `X-API-Key`, as /api/submissions. Without one, on the anonymous tier: a few
+        submissions an hour and a few queued episodes per address, queued behind keyed
+        work, never paid for by the operator, and no display_name or metadata.
+        """
         body = body or LegacySubmission()
-        created = service.submit(key, body, body.model)
+        host = request.client.host if request.client is not None else ""
+        created = service.submit(key, body, body.model, host)
         response.headers["Location"] = created.links["self"]
         return created
 

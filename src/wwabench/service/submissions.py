@@ -34,6 +34,7 @@ from wwabench.results.summary import (
     export,
     summarize,
 )
+from wwabench.service.anonymous import AnonymousTier, address_id, check_limits
 from wwabench.service.crypto import decrypt, encrypt
 from wwabench.service.jsonsafe import clean_json, finite, redact_strings
 from wwabench.service.schemas import (
@@ -185,8 +186,10 @@ class SubmissionService:
         allow_private_urls: bool,
         suite_dir: Path,
         held_secrets: Sequence[str] = (),
+        anonymous: AnonymousTier | None = None,
     ) -> None:
         self.store = store
+        self.anonymous = anonymous or AnonymousTier()
         self.held_secrets = [*held_secrets, secret.decode(errors="replace")]
         self.suite_dir = suite_dir
         # One cache for the API and the pages: the board is recomputed only when runs change.
@@ -210,12 +213,32 @@ class SubmissionService:
             raise HTTPException(401, "unknown or revoked API key", _CHALLENGE)
         return row
 
+    def key_or_anonymous(self, plain: str | None) -> ApiKeyRow | None:
+        """The key, if one was sent (and it must then be valid: a wrong key is no reason to
+        fall back to the anonymous tier); None for the anonymous tier, if it is open."""
+        if not plain and self.anonymous.enabled:
+            return None
+        return self.authenticate(plain)
+
     # --- submissions ---
 
-    def submit(self, key: ApiKeyRow, body: SubmissionFields, spec: str) -> SubmissionCreated:
-        """Queue a run for `key`'s account."""
-        who = Submitter.of_key(key.id)
+    def submit(
+        self, key: ApiKeyRow | None, body: SubmissionFields, spec: str, host: str = ""
+    ) -> SubmissionCreated:
+        """Queue a run for `key`'s account, or (None) for the anonymous submitter at the
+        address `host`."""
+        who = (
+            Submitter.of_key(key.id)
+            if key is not None
+            else Submitter.of_address(address_id(self.secret, host))
+        )
         meta_fields = body.metadata.model_dump(exclude_none=True)
+        if key is None and (body.display_name is not None or meta_fields):
+            raise HTTPException(
+                403,
+                "anonymous submissions cannot name a model or describe it: the board shows "
+                "its spec; submit with an API key to set display_name and metadata",
+            )
         api_key = body.api_key.get_secret_value() if body.api_key is not None else None
         params = ModelParams(
             temperature=body.temperature,
@@ -246,7 +269,10 @@ class SubmissionService:
         episodes = len(tasks) * body.trials
         credential = encrypt(self.secret, api_key) if api_key else None
         with self._quota:
-            self._check_quota(key, episodes)
+            if key is not None:
+                self._check_quota(key, episodes)
+            else:
+                check_limits(self.store, self.anonymous, who, episodes, RETRY_AFTER_SECONDS)
             try:
                 meta = lifecycle.create(
                     self.store,
@@ -263,7 +289,13 @@ class SubmissionService:
                 )
             except (NotOwner, NameTaken) as exc:
                 raise _refused(exc) from None
-        log.info("run %s queued: %s, %d episodes, key %d", meta.id, spec, episodes, key.id)
+        log.info(
+            "run %s queued: %s, %d episodes, %s",
+            meta.id,
+            spec,
+            episodes,
+            f"key {key.id}" if key is not None else "anonymous",
+        )
         return SubmissionCreated(
             id=meta.id, status=RunStatus.QUEUED, episodes=episodes, links=_links(meta.id)
         )
