@@ -6,7 +6,6 @@ limits; the operator's verification; a base URL shown as its scheme and host onl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -33,23 +32,6 @@ OTHER = "http://8.8.4.4/v1"
 TOKEN = "tok-3f9a0c7e1d2b4a6f8e0c2a4b"
 TOKENED = f"https://93.184.216.34:8443/t/{TOKEN}/v1"
 HOME, AWAY = "203.0.113.5", "198.51.100.9"
-
-
-@pytest.fixture
-def store(results_db: str) -> Iterator[Store]:
-    s = Store(results_db)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def secret() -> bytes:
-    return Fernet.generate_key()
-
-
-@pytest.fixture
-def client(store: Store, secret: bytes) -> TestClient:
-    return TestClient(create_app(store, secret=secret))
 
 
 def at(store: Store, secret: bytes, host: str, tier: AnonymousTier | None = None) -> TestClient:

@@ -7,12 +7,10 @@ import asyncio
 import json
 import logging
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -35,23 +33,6 @@ from ..support import FIXTURES
 
 PROVIDER_KEY = "sk-live-7f3a9c0e1d2b4a6f8e0c2a4b6d8f0e1c"
 ROUNDS = len(load_suite())  # a submission runs the current (packaged) suite
-
-
-@pytest.fixture
-def store(results_db: str) -> Iterator[Store]:
-    s = Store(results_db)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def secret() -> bytes:
-    return Fernet.generate_key()
-
-
-@pytest.fixture
-def client(store: Store, secret: bytes) -> TestClient:
-    return TestClient(create_app(store, secret=secret))
 
 
 @pytest.fixture
