@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,14 +17,18 @@ from . import free_port
 
 
 @contextmanager
-def serve(tmp: Path, db_url: str, *args: str) -> Iterator[str]:
-    """`wwabench serve --port PORT ARGS` on its own store and data directory; yields its
-    base URL once it answers, and stops it afterwards."""
+def serve(
+    tmp: Path, db_url: str, *args: str, environ: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """`wwabench serve --port PORT ARGS` on its own store and data directory (`environ`
+    adds to and overrides its environment: a worker that shares the store needs the same
+    WWABENCH_SECRET); yields its base URL once it answers, and stops it afterwards."""
     env = {
         **os.environ,
         "WWABENCH_DB": db_url,
         "WWABENCH_DATA": str(tmp / "data"),
         "WWABENCH_SECRET": Fernet.generate_key().decode(),
+        **(environ or {}),
     }
     port = free_port()
     log_path = tmp / f"serve-{port}.log"
