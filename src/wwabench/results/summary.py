@@ -310,6 +310,7 @@ def _estimate(e: Estimate) -> dict[str, Any]:
 
 def export(run: RunRow, s: Summary) -> dict[str, Any]:
     """results.json: the run's metadata, its statistics and every episode."""
+    private = private_parts(run.params.get("base_url"))
     return {
         "run_id": run.id,
         "status": run.status,
@@ -345,7 +346,7 @@ def export(run: RunRow, s: Summary) -> dict[str, Any]:
         "wrong_commands": s.wrong_commands,
         "tokens": {"input": s.input_tokens, "output": s.output_tokens},
         "cost": s.cost,
-        "episodes": [_episode(e, private_parts(run.params.get("base_url"))) for e in run.episodes],
+        "episodes": [_episode(e, private) for e in run.episodes],
     }
 
 

@@ -70,18 +70,19 @@ class RunStore(StoreBase):
         `submitter` (NotOwner or NameTaken when refused, and nothing is stored);
         `admit=False` is the operator queueing a run on the submitter's behalf.
         """
-        try:
-            self._create_run(
-                meta, categories, queued, credential, submitter, admit, name, model_meta
-            )
-        except IntegrityError:
-            # Two first submissions of one spec at once: the loser finds the winner's
-            # model row now, and its owner decides.
-            self._create_run(
-                meta, categories, queued, credential, submitter, admit, name, model_meta
-            )
+        for attempt in range(2):
+            try:
+                self._add_run(
+                    meta, categories, queued, credential, submitter, admit, name, model_meta
+                )
+                return
+            except IntegrityError:
+                # Two first submissions of one spec at once: the loser finds the winner's
+                # model row on its second try, and that model's owner decides.
+                if attempt:
+                    raise
 
-    def _create_run(
+    def _add_run(
         self,
         meta: RunMeta,
         categories: dict[str, str],
