@@ -181,7 +181,6 @@ def seed(store: Store, models: int = 30, episodes: int = 10_000, rng_seed: int =
                 seconds=60.0,
                 price_in=None,
                 price_out=None,
-                submitted_by=None,
                 queued=False,
                 episodes=stored,
             )

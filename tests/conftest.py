@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
 
 from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_episode
@@ -31,6 +33,7 @@ from wwabench.models.registry import pull
 from wwabench.sandbox import SandboxFactory
 from wwabench.sandbox.bwrap import BwrapFactory
 from wwabench.sandbox.local import LocalFactory
+from wwabench.store import Store
 from wwabench.tasks import Task, load_task
 
 from .support import FIXTURES, SMALL, free_port
@@ -88,6 +91,28 @@ def results_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'wwabench.db'}"
     monkeypatch.setenv("WWABENCH_DB", url)
     return url
+
+
+@pytest.fixture
+def store(results_db: str) -> Iterator[Store]:
+    """The test's own store, opened (the service's tests)."""
+    s = Store(results_db)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def secret() -> bytes:
+    """A server secret (the Fernet key that encrypts submitted provider keys)."""
+    return Fernet.generate_key()
+
+
+@pytest.fixture
+def client(store: Store, secret: bytes) -> TestClient:
+    """The service's app over the test's store, as `wwabench serve` makes it."""
+    from wwabench.service.app import create_app
+
+    return TestClient(create_app(store, secret=secret))
 
 
 @pytest.fixture(scope="session")

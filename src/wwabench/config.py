@@ -53,3 +53,11 @@ class EpisodeStatus(StrEnum):
 
 
 FINISHED = (EpisodeStatus.OK, EpisodeStatus.ERROR)
+
+
+class OwnerKind(StrEnum):
+    """Who a model belongs to, and who asked for a run."""
+
+    OPERATOR = "operator"  # the command line, and every bundled local/ model
+    KEY = "key"  # an API key's account
+    ANONYMOUS = "anonymous"  # an address on the service's anonymous tier

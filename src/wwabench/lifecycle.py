@@ -19,7 +19,7 @@ from typing import Any
 from wwabench import __version__
 from wwabench.config import RunStatus
 from wwabench.episode.record import Episode
-from wwabench.store import RunMeta, Store, StoredRun
+from wwabench.store import OPERATOR, RunMeta, Store, StoredRun, Submitter
 from wwabench.tasks import Task, suite_version
 
 # Plays (round, seed) pairs, handing each finished episode to the callback as it ends.
@@ -57,12 +57,14 @@ def create(
     price_out: float | None = None,
     queued: bool = False,
     credential: str | None = None,
-    submitted_by: int | None = None,
+    submitter: Submitter = OPERATOR,
+    admit: bool = True,
     name: str | None = None,
     model_meta: dict[str, Any] | None = None,
 ) -> RunMeta:
     """A new run of `model` on `tasks`, trial k with seeds[k]; `queued` leaves it to the
-    service's workers, else the caller executes it."""
+    service's workers, else the caller executes it. The `submitter` must be allowed to
+    run the model (store.owners) unless `admit` is False (the operator's own repeat)."""
     meta = RunMeta(
         id=new_run_id(),
         model=model,
@@ -81,7 +83,8 @@ def create(
         {t.id: t.category for t in tasks},
         queued=queued,
         credential=credential,
-        submitted_by=submitted_by,
+        submitter=submitter,
+        admit=admit,
         name=name,
         model_meta=model_meta,
     )
@@ -92,7 +95,10 @@ def repeat(
     store: Store, run: StoredRun, tasks: Sequence[Task], sandbox: str, *, queued: bool = False
 ) -> RunMeta:
     """A new run of the same model, parameters, seeds, prices and submitter as `run`, on
-    `tasks` (the same suite version, or the current one when the suite moved on)."""
+    `tasks` (the same suite version, or the current one when the suite moved on). The
+    operator repeats it: the model's owner need not be the run's submitter any more, and
+    the new run is the submitter's (an anonymous run stays anonymous, so no operator
+    grant ever pays for it) and unverified."""
     return create(
         store,
         model=run.model.spec,
@@ -104,7 +110,8 @@ def repeat(
         price_out=run.price_out,
         queued=queued,
         credential=run.credential,
-        submitted_by=run.submitted_by,
+        submitter=run.submitter,
+        admit=False,
     )
 
 

@@ -23,6 +23,7 @@ import markupsafe
 import pytest
 from fastapi.testclient import TestClient
 
+from wwabench import lifecycle
 from wwabench.models import Message, ModelParams, resolve
 from wwabench.redaction import REDACTED, redact
 from wwabench.sandbox.bwrap import BwrapFactory
@@ -37,18 +38,22 @@ from wwabench.service.credentials import (
 )
 from wwabench.service.crypto import encrypt
 from wwabench.service.worker import Worker
-from wwabench.store import RunRow, Store
+from wwabench.store import RunRow, Store, Submitter
+from wwabench.tasks import load_suite
 
 from ..support.runs import SECRET, SUITE, queue
 from ..support.stub_server import Reply, chat_completion, stub_server
 
 
 def worker(
-    store: Store, grants: list[Grant] | None = None, held: list[str] | None = None
+    store: Store,
+    grants: list[Grant] | None = None,
+    held: list[str] | None = None,
+    private: bool = False,
 ) -> Worker:
     return Worker(
         store, BwrapFactory(), SECRET, name="w", suite_dir=SUITE, grants=grants or [],
-        held_secrets=held or [],
+        held_secrets=held or [], allow_private_urls=private,
     )  # fmt: skip
 
 
@@ -334,3 +339,61 @@ def test_a_worker_process_ignores_its_environments_provider_settings(
     assert len(stub.received) == 1 and trap.received == []
     assert not [v for v in VALUES if v in sent(stub.received)]
     assert store.run("r5").records[0].status == "ok"
+
+
+@pytest.mark.sandbox
+def test_a_grant_never_pays_for_an_anonymous_run(operator_env: None, results_db: str) -> None:
+    """The operator's grant covers exactly this model at this endpoint, but never for an
+    anonymous submission, nor for the operator's repeat of one (issue 19)."""
+    store, wire = Store(results_db), WIRES["openai"]
+    paid = "sk-operator-grant-0123456789abcdef"
+    anonymous = Submitter.of_address("f" * 32)
+    with stub_server([Reply(200, wire.submit)] * 3) as stub:
+        url = stub.url + "/v1"
+        w = worker(store, grants=[Grant("openai/m", url, paid)], private=True)
+        queue(store, "keyed", "openai/m", [0])
+        with_base_url(store, "keyed", url)
+        queue(store, "anon", "openai/m", [0], submitter=anonymous, admit=False)
+        with_base_url(store, "anon", url)
+        again = lifecycle.repeat(store, store.run("anon"), load_suite(SUITE), "bwrap", queued=True)
+        assert w.step() and w.step() and w.step()
+    assert store.run(again.id).submitter == anonymous
+    by_run = [sent([r]) for r in stub.received]
+    assert paid in by_run[0]  # the control: the operator's own run at that endpoint
+    assert [paid in r for r in by_run[1:]] == [False, False]
+    assert all(not [v for v in VALUES if v in r] for r in by_run)
+
+
+@pytest.mark.sandbox
+def test_a_submitted_base_url_is_checked_again_and_its_path_never_stored(
+    results_db: str,
+) -> None:
+    """Anonymous and keyed runs alike: the worker checks the address again before it
+    connects (here: loopback, refused), and a provider quoting the URL back has the path
+    (a token, say) redacted from what is stored."""
+    store = Store(results_db)
+    token = "tok-0f1e2d3c4b5a69788796a5b4"
+    echo = Reply(404, {"error": {"message": f"no route /t/{token}/v1/chat/completions ({token})"}})
+    key_id, _ = store.create_key("Acme", 100)
+    with stub_server([echo]) as stub:
+        url = f"{stub.url}/t/{token}/v1"
+        for run_id, who in (
+            ("anon", Submitter.of_address("e" * 32)),
+            ("keyed", Submitter.of_key(key_id)),
+        ):
+            queue(store, run_id, "openai/m", [0], submitter=who, admit=False)
+            with_base_url(store, run_id, url)
+        checking = worker(store)
+        assert checking.step() and checking.step()
+        assert stub.received == []
+        for run_id in ("anon", "keyed"):
+            (ep,) = store.run(run_id).records
+            assert ep.status == "error" and "not a public address" in ep.error
+        queue(store, "dev", "openai/m", [0], submitter=Submitter.of_key(key_id), admit=False)
+        with_base_url(store, "dev", url)
+        assert worker(store, private=True).step()
+    assert len(stub.received) == 1
+    (ep,) = store.run("dev").records
+    assert ep.status == "error" and "404" in ep.error
+    assert token not in stored(store, "dev").replace(url, "")  # run.params keeps the URL
+    assert token not in ep.error and token not in served(store, "dev", [])

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
+from wwabench.endpoints import UNREADABLE, private_parts, public_endpoint, public_params
 from wwabench.redaction import REDACTED, redact
 from wwabench.service.crypto import decrypt, encrypt, load_secret
 from wwabench.service.urls import UnsafeURL, check_base_url
@@ -272,3 +273,38 @@ def test_secret_file_without_hard_links(tmp_path: Path, monkeypatch: pytest.Monk
     key = load_secret(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_secret(path) == key
+
+
+# --- what of a base URL is shown ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://gw.example.com/t/tok-0123456789abcdef/v1", "https://gw.example.com"),
+        ("HTTP://API.Example.com:8443/v1/", "http://api.example.com:8443"),
+        ("http://user:pw@93.184.216.34/v1", "http://93.184.216.34"),
+        (
+            "http://[2606:2800:220:1:248:1893:25c8:1946]:8000/v1",
+            "http://[2606:2800:220:1:248:1893:25c8:1946]:8000",
+        ),
+        ("localhost:8000/v1", UNREADABLE),
+        ("http://93.184.216.34:port/", UNREADABLE),
+        (None, None),
+    ],
+)
+def test_a_base_url_is_shown_as_its_scheme_and_host(url: str | None, shown: str | None) -> None:
+    assert public_endpoint(url) == shown
+    params = {"base_url": url, "temperature": 0.0}
+    assert public_params(params) == {"base_url": shown, "temperature": 0.0}
+    assert params["base_url"] == url  # the run's own parameters are left whole
+
+
+def test_the_private_parts_of_a_base_url_are_redacted() -> None:
+    url = "https://gw.example.com/t/tok-0123456789abcdef/v1"
+    echo = f"404: {url}/chat/completions, token tok-0123456789abcdef, path /t/tok-0123456789abcdef"
+    out = redact(echo, private_parts(url))
+    assert "tok-0123456789abcdef" not in out and "gw.example.com" not in out.split(",")[0]
+    assert private_parts("https://api.openai.com") == []  # nothing but the endpoint
+    assert private_parts(None) == []
+    assert "v1" not in private_parts("https://api.openai.com/v1")  # a word, not a token

@@ -7,12 +7,10 @@ import asyncio
 import json
 import logging
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -22,6 +20,7 @@ from wwabench import lifecycle
 from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.episode.record import AgentResult, Episode
 from wwabench.models.registry import MODELS
+from wwabench.service.anonymous import AnonymousTier
 from wwabench.service.app import create_app
 from wwabench.service.crypto import decrypt
 from wwabench.service.middleware import BodyLimit
@@ -34,23 +33,6 @@ from ..support import FIXTURES
 
 PROVIDER_KEY = "sk-live-7f3a9c0e1d2b4a6f8e0c2a4b6d8f0e1c"
 ROUNDS = len(load_suite())  # a submission runs the current (packaged) suite
-
-
-@pytest.fixture
-def store(results_db: str) -> Iterator[Store]:
-    s = Store(results_db)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def secret() -> bytes:
-    return Fernet.generate_key()
-
-
-@pytest.fixture
-def client(store: Store, secret: bytes) -> TestClient:
-    return TestClient(create_app(store, secret=secret))
 
 
 @pytest.fixture
@@ -147,7 +129,7 @@ def test_submission_queues_a_run(client: TestClient, store: Store, key: str) -> 
 
     run = store.run(created["id"])
     assert run.status == "queued" and run.queued
-    assert run.submitted_by == store.check_key(key).id  # type: ignore[union-attr]
+    assert run.submitter.key_id == store.check_key(key).id  # type: ignore[union-attr]
     assert run.seeds == [0, 1]
     assert len(run.episodes) == 2 * ROUNDS
     assert run.sandbox == "bwrap"
@@ -225,14 +207,21 @@ def test_refusal_message_names_what_is_allowed(client: TestClient, key: str) -> 
     ids=["missing", "empty", "malformed", "unknown"],
 )
 def test_submissions_need_a_valid_key(
-    client: TestClient, store: Store, headers: dict[str, str]
+    client: TestClient, store: Store, secret: bytes, headers: dict[str, str]
 ) -> None:
+    """/api/submissions always needs a key. The legacy route has an anonymous tier for a
+    request without one (issue 19: the published client sends none), but a key that is
+    sent must be valid: a wrong key never falls back to the anonymous tier. With the tier
+    closed, the legacy route needs a key too."""
+    closed = TestClient(create_app(store, secret=secret, anonymous=AnonymousTier(enabled=False)))
     before = counts(store)
-    for path, body in (
-        ("/api/submissions", {"model": "openai/x"}),
-        ("/v1/benchmark/run-benchmark", {}),
+    for app, path, body in (
+        (client, "/api/submissions", {"model": "openai/x"}),
+        (closed, "/api/submissions", {"model": "openai/x"}),
+        (closed, "/v1/benchmark/run-benchmark", {}),
+        *([(client, "/v1/benchmark/run-benchmark", {})] if headers.get("X-API-Key") else []),
     ):
-        r = client.post(path, json=body, headers=headers)
+        r = app.post(path, json=body, headers=headers)
         assert r.status_code == 401, r.text
         assert isinstance(r.json()["detail"], str)
     assert counts(store) == before
@@ -329,15 +318,15 @@ def test_quota_answers_429_with_retry_after(client: TestClient, store: Store) ->
     assert r.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
     assert "quota" in r.json()["detail"]
     assert counts(store) == before
-    # Another key has its own quota.
+    # Another key has its own quota (and a model of its own: openai/x is the first key's).
     _, other = store.create_key("other", max_queued=ROUNDS)
     assert (
-        client.post("/api/submissions", json={"model": "openai/x"}, headers=auth(other)).status_code
+        client.post("/api/submissions", json={"model": "openai/y"}, headers=auth(other)).status_code
         == 201
     )
     # A submission that can never fit says so.
     big = client.post(
-        "/api/submissions", json={"model": "openai/x", "trials": 2}, headers=auth(other)
+        "/api/submissions", json={"model": "openai/y", "trials": 2}, headers=auth(other)
     )
     assert big.status_code == 429 and "fewer trials" in big.json()["detail"]
 
@@ -548,7 +537,7 @@ def test_the_provider_key_is_stored_encrypted_and_never_shown(
 
     # The same key through the legacy route.
     legacy = client.post("/v1/benchmark/run-benchmark", json=body, headers=auth(key))
-    assert legacy.status_code == 200
+    assert legacy.status_code == 201
 
     # A worker records an episode whose transcript and error quote the key by mistake.
     task = store.run(run_id).tasks[0]
@@ -725,11 +714,12 @@ def test_a_run_in_progress_shows_its_score_so_far(
 
 def test_legacy_routes_accept_empty_bodies(client: TestClient, store: Store, key: str) -> None:
     r = client.post("/v1/benchmark/run-benchmark", json={}, headers=auth(key))
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == f"/api/submissions/{r.json()['id']}"
     assert store.run(r.json()["id"]).model.spec == DEFAULT_SUBMISSION_MODEL
     assert r.json()["episodes"] == ROUNDS
     # No body at all is the same as {}.
-    assert client.post("/v1/benchmark/run-benchmark", headers=auth(key)).status_code == 200
+    assert client.post("/v1/benchmark/run-benchmark", headers=auth(key)).status_code == 201
 
     results = client.post("/v1/benchmark/get-results", json={})
     assert results.status_code == 200 and results.json()["rows"] == []

@@ -23,7 +23,8 @@ from cryptography.fernet import Fernet
 
 from wwabench.store import Store
 
-from ..support import FIXTURES, free_port
+from ..support import FIXTURES
+from ..support.serve import serve
 
 pytestmark = [pytest.mark.llm, pytest.mark.sandbox]
 
@@ -52,27 +53,9 @@ def service(tmp_path: Path, results_db: str) -> Iterator[dict[str, Any]]:
         "WWABENCH_SECRET": Fernet.generate_key().decode(),
     }
     suite = two_round_suite(tmp_path)
-    port = free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    argv = wwabench("serve", "--port", str(port), "--allow-private-urls", "--suite", str(suite))
-    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-            try:
-                if httpx.get(f"{base}/api/leaderboard", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "serve did not start in 60 s"
-            time.sleep(0.2)
+    args = ("--allow-private-urls", "--suite", str(suite))
+    with serve(tmp_path, results_db, *args, environ=env) as base:
         yield {"base": base, "env": env, "suite": suite, "tmp": tmp_path}
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 def start_worker(svc: dict[str, Any], name: str) -> subprocess.Popen[bytes]:

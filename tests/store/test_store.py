@@ -18,6 +18,9 @@ from wwabench.store import Base, RunMeta, Store, StoreError, connect, migrate
 from wwabench.store.engine import MIGRATIONS
 
 TASKS = {"alpha": "git", "beta": "shell"}
+_SCRIPTS = Config()
+_SCRIPTS.set_main_option("script_location", str(MIGRATIONS))
+HEAD = ScriptDirectory.from_config(_SCRIPTS).get_current_head()
 
 
 def meta(run_id: str = "run-1", seeds: list[int] | None = None) -> RunMeta:

@@ -19,7 +19,17 @@ from wwabench.cli.running import (
     resume,
     run,
 )
-from wwabench.cli.service import keys_app, providers_app, requeue, serve, worker
+from wwabench.cli.service import (
+    keys_app,
+    models_owners,
+    models_transfer,
+    models_unverify,
+    models_verify,
+    providers_app,
+    requeue,
+    serve,
+    worker,
+)
 from wwabench.cli.suite import sensitivity, tasks, validate
 
 __all__ = ["app", "main"]
@@ -48,6 +58,11 @@ app.command()(worker)
 app.command()(requeue)
 app.add_typer(keys_app, name="keys")
 app.add_typer(providers_app, name="providers")
+# `models` is the bundled weights (cli/machine.py) and the board's models (cli/service.py).
+models_app.command("owners")(models_owners)
+models_app.command("verify")(models_verify)
+models_app.command("unverify")(models_unverify)
+models_app.command("transfer")(models_transfer)
 app.add_typer(models_app, name="models")
 app.add_typer(import_app, name="import")
 

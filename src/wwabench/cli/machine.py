@@ -67,7 +67,11 @@ def doctor(
     console.print(f"[green]all checks passed[/]: {model} can run here")
 
 
-models_app = typer.Typer(help="The bundled local models.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Models: the bundled local ones (list, pull), and the board's (owners, verify, "
+    "unverify, transfer).",
+    no_args_is_help=True,
+)
 
 
 @models_app.command("list")

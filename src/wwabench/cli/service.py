@@ -1,6 +1,7 @@
 """The service's commands: `serve` (the API and the website), `worker` (runs queued
-episodes), `requeue`, `keys` (the submission API's keys) and `providers` (the limits
-that workers share per provider)."""
+episodes), `requeue`, `keys` (the submission API's keys), `providers` (the limits
+that workers share per provider) and the board's models' owners and verification
+(`models owners`, `verify`, `unverify`, `transfer`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ from wwabench.cli.common import (
     open_store,
     sandbox_factory,
 )
+from wwabench.config import OwnerKind
+from wwabench.service.anonymous import AnonymousTier
+from wwabench.store import OPERATOR, StoreError, Submitter
 from wwabench.tasks import SUITE_DIR
+
+_TIER = "Anonymous tier"
 
 
 def serve(
@@ -35,15 +41,40 @@ def serve(
             "(development only: it lets submitters reach this server's network)."
         ),
     ] = False,
+    anonymous: Annotated[
+        bool,
+        typer.Option(
+            help="Accept submissions without an API key on /v1/benchmark/run-benchmark, as "
+            "the published v1.0.0 client makes them (small limits, never paid by grants).",
+            rich_help_panel=_TIER,
+        ),
+    ] = True,
+    anonymous_per_hour: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Anonymous submissions per address per hour.", rich_help_panel=_TIER
+        ),
+    ] = AnonymousTier.per_hour,
+    anonymous_max_queued: Annotated[
+        int,
+        typer.Option(min=1, help="Episodes one address may have waiting.", rich_help_panel=_TIER),
+    ] = AnonymousTier.max_queued,
+    anonymous_total_queued: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Episodes all anonymous submissions together may have waiting.",
+            rich_help_panel=_TIER,
+        ),
+    ] = AnonymousTier.total_queued,
     suite: SuiteOpt = SUITE_DIR,
     db: DbOpt = None,
 ) -> None:
     """Serve the submission API, the JSON API and the leaderboard website."""
-    import uvicorn
-
     from wwabench.service.app import create_app
     from wwabench.service.credentials import held_secrets, scrub_environment, store_password
     from wwabench.service.crypto import load_secret
+    from wwabench.service.httpserver import serve as serve_http
 
     store = open_store(db)
     # The service calls no provider; what it holds of them is only ever redacted.
@@ -58,11 +89,17 @@ def serve(
         secret=load_secret(),
         suite_dir=suite,
         held_secrets=secrets,
+        anonymous=AnonymousTier(
+            enabled=anonymous,
+            per_hour=anonymous_per_hour,
+            max_queued=anonymous_max_queued,
+            total_queued=anonymous_total_queued,
+        ),
     )
     if taken:
         console.print(f"serve: ignoring this environment's {', '.join(sorted(taken))}")
     console.print(f"serving on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    serve_http(application, host, port)
 
 
 def worker(
@@ -142,7 +179,13 @@ keys_app = typer.Typer(help="API keys for the submission API.", no_args_is_help=
 
 @keys_app.command("create")
 def keys_create(
-    name: Annotated[str, typer.Argument(help="Who the key is for.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="The account the key is for: shown publicly as the submitter of its runs "
+            "and the owner of its models."
+        ),
+    ],
     max_queued: Annotated[
         int, typer.Option(min=1, help="Episodes this key may have waiting at once.")
     ] = 120,
@@ -155,10 +198,19 @@ def keys_create(
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument()], db: DbOpt = None) -> None:
-    """Revoke a key: it stops working at once; its runs stay."""
-    if not open_store(db).revoke_key(key_id):
+    """Revoke a key: it stops working at once; its runs stay, and its models stay its
+    account's (nobody else may submit them) until `models transfer` hands them on."""
+    store = open_store(db)
+    if not store.revoke_key(key_id):
         raise fail(f"no active key {key_id}")
-    console.print(f"key {key_id} revoked")
+    owned = [m.spec for m in store.models() if m.owner.key_id == key_id]
+    console.print(f"key {key_id} revoked", soft_wrap=True)
+    if owned:
+        console.print(
+            f"its models stay on the board, frozen: {escape(', '.join(owned))} "
+            "(`wwabench models transfer SPEC KEY_ID` hands one to another key)",
+            soft_wrap=True,
+        )
 
 
 @keys_app.command("list")
@@ -220,3 +272,94 @@ def providers_list(db: DbOpt = None) -> None:
             escape(p.cooled_by) if cooling else "",
         )
     console.print(table)
+
+
+# --- the board's models: owners and the operator's verification ----------------------------
+
+
+def models_owners(db: DbOpt = None) -> None:
+    """Every model with its owner, and whether its run on the board is verified."""
+    from wwabench.results.summary import board
+
+    store = open_store(db)
+    shown = {s.model: s for s in board(store)}
+    table = Table("spec", "name", "owner", "board run", "submitted by", "endpoint", "verified")
+    for m in store.models():
+        s = shown.get(m.spec)
+        table.add_row(
+            escape(m.spec),
+            escape(m.name),
+            escape(_owner(m.owner.kind, m.owner.key_id, m.owner_name)),
+            s.run_id if s else "-",
+            escape(s.submitter) if s else "",
+            escape(s.endpoint or "") if s else "",
+            ("yes" if s.verified else "no") if s else "",
+        )
+    console.print(table)
+
+
+def _owner(kind: str, key_id: int | None, name: str) -> str:
+    return f"{name} (key {key_id})" if kind == OwnerKind.KEY else name
+
+
+Spec = Annotated[str, typer.Argument(help="The model spec, as the board shows it.")]
+
+
+def models_verify(
+    spec: Spec,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="This finished run, not the one on the board.")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Vouch for a model's run on the board (shown as verified on the board and the API);
+    a later run of the model is not verified until you vouch for it too."""
+    from wwabench.results.summary import board
+
+    store = open_store(db)
+    if run_id is None:
+        row = next((s for s in board(store) if s.model == spec), None)
+        if row is None:
+            raise fail(f"{spec} has no run on the board (give --run)")
+        run_id = row.run_id
+    else:
+        try:
+            run_id = store.find_run(run_id)
+        except StoreError as exc:
+            raise fail(str(exc)) from exc
+        if store.run(run_id).model.spec != spec:
+            raise fail(f"run {run_id} is not a run of {spec}")
+    try:
+        store.verify_run(run_id)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"{escape(spec)}: run {run_id} verified", soft_wrap=True)
+
+
+def models_unverify(spec: Spec, db: DbOpt = None) -> None:
+    """Take back your word for every run of a model."""
+    try:
+        n = open_store(db).unverify_model(spec)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"{escape(spec)}: {n} run(s) no longer verified", soft_wrap=True)
+
+
+def models_transfer(
+    spec: Spec,
+    to: Annotated[str, typer.Argument(help="A key id (`keys list`), or `operator`.")],
+    db: DbOpt = None,
+) -> None:
+    """Hand a model to another key's account (say, a new key of the same builder) or to
+    yourself; its runs keep their submitters."""
+    if to == OwnerKind.OPERATOR:
+        owner = OPERATOR
+    elif to.isdigit():
+        owner = Submitter.of_key(int(to))
+    else:
+        raise fail(f"{to!r} is neither a key id nor `operator`")
+    try:
+        open_store(db).transfer_model(spec, owner)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"{escape(spec)} now belongs to {escape(to)}", soft_wrap=True)

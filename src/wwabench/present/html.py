@@ -22,9 +22,11 @@ from markupsafe import Markup
 
 from wwabench import __version__
 from wwabench.config import FINISHED, RunStatus
+from wwabench.endpoints import private_parts, public_params
 from wwabench.episode.loop import FAILED_TURNS
 from wwabench.models.builtin import is_builtin
 from wwabench.present import terminal as views
+from wwabench.redaction import redact
 from wwabench.results.items import item_stats
 from wwabench.results.stats import Estimate
 from wwabench.results.summary import Summary, board_note
@@ -108,15 +110,16 @@ class RunInfo:
 
     @classmethod
     def of(cls, run: StoredRun) -> RunInfo:
+        private = private_parts(run.params.get("base_url"))
         return cls(
             harness_version=run.harness_version,
-            params=dict(run.params),
+            params=public_params(run.params),
             seeds=[int(s) for s in run.seeds],
             sandbox=run.sandbox,
             host=dict(run.host),
             finished=run.finished.isoformat(timespec="seconds") if run.finished else None,
             episodes=[
-                EpisodeRef(r.task, r.seed, e.trial, r.status, r.score, r.error)
+                EpisodeRef(r.task, r.seed, e.trial, r.status, r.score, redact(r.error, private))
                 for e in run.episodes
                 for r in [e.record]
             ],
@@ -264,6 +267,15 @@ def _without(event: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {k: v for k, v in event.items() if k not in keys}
 
 
+def endpoint(s: Summary) -> str:
+    """Where a run was evaluated, in words where it has no address of its own."""
+    if s.endpoint is not None:
+        return s.endpoint
+    provider, slash, _ = s.model.partition("/")
+    hosted = slash and provider in ("openai", "anthropic", "google")
+    return f"{provider}'s own endpoint" if hosted else "run by the harness itself"
+
+
 def rate_interval(e: Estimate) -> str:
     """A rate's interval (pass@1, pass^k) on 0-1, as `views.interval` does a score's on 0-100."""
     if math.isnan(e.se):
@@ -288,6 +300,7 @@ def _environment() -> Environment:
         counts=views.counts,
         headline=views.headline,
         rate_interval=rate_interval,
+        endpoint=endpoint,
         heat_colour=heat_colour,
         medals=MEDALS,
         failed_kinds=sorted(FAILED_TURNS),
@@ -455,14 +468,20 @@ def web_leaderboard(
 
 
 def model_page(
-    spec: str, name: str, meta: Mapping[str, Any], runs: Sequence[Summary], link: SiteLinks
+    spec: str,
+    name: str,
+    meta: Mapping[str, Any],
+    runs: Sequence[Summary],
+    link: SiteLinks,
+    owner: str = "operator",
 ) -> str:
-    """A model's runs, newest first, and the summary of its latest finished run."""
+    """A model's owner, its runs newest first, and the summary of its latest finished run."""
     latest = next((s for s in reversed(runs) if s.status == RunStatus.DONE), None)
     return _ENV.get_template("model.html.j2").render(
         title=f"{name} — wwabench",
         spec=spec,
         name=name,
+        owner=owner,
         facts=ModelFacts.of(meta),
         meta=dict(meta),
         runs=list(reversed(runs)),

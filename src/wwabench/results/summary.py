@@ -14,9 +14,11 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
-from wwabench.config import EpisodeStatus, RunStatus
+from wwabench.config import EpisodeStatus, OwnerKind, RunStatus
+from wwabench.endpoints import private_parts, public_endpoint, public_params
 from wwabench.episode.loop import FAILED_TURNS
 from wwabench.episode.record import Episode
+from wwabench.redaction import redact
 from wwabench.results.stats import (
     Comparison,
     Estimate,
@@ -82,6 +84,13 @@ class Summary:
     tasks: list[TaskLine] = field(default_factory=list)
     # How the scored episodes ended: submitted, stuck, step_limit, wall_limit, ...
     stops: dict[str, int] = field(default_factory=dict)
+    # Who submitted the run (`submitter` is a key's account name, or the kind), where it
+    # was evaluated (scheme and host; None: the provider's own endpoint, or in-process)
+    # and whether the operator vouched for it.
+    submitter_kind: str = OwnerKind.OPERATOR
+    submitter: str = OwnerKind.OPERATOR
+    endpoint: str | None = None
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,6 +232,10 @@ def summarize(run: StoredRun) -> Summary:
         cost=cost,
         tasks=lines,
         stops=dict(Counter(e.agent.stop for e in ok).most_common()),
+        submitter_kind=run.submitter.kind,
+        submitter=run.submitter_name,
+        endpoint=public_endpoint(run.params.get("base_url")),
+        verified=run.verified is not None,
     )
 
 
@@ -299,11 +312,15 @@ def _estimate(e: Estimate) -> dict[str, Any]:
 
 def export(run: StoredRun, s: Summary) -> dict[str, Any]:
     """results.json: the run's metadata, its statistics and every episode."""
+    private = private_parts(run.params.get("base_url"))
     return {
         "run_id": run.id,
         "status": run.status,
         "model": run.model.spec,
-        "model_params": run.params,
+        "model_params": public_params(run.params),
+        "endpoint": s.endpoint,
+        "submitter": {"kind": s.submitter_kind, "name": s.submitter},
+        "verified": s.verified,
         "suite_version": run.suite_version,
         "harness_version": run.harness_version,
         "seeds": run.seeds,
@@ -331,12 +348,14 @@ def export(run: StoredRun, s: Summary) -> dict[str, Any]:
         "wrong_commands": s.wrong_commands,
         "tokens": {"input": s.input_tokens, "output": s.output_tokens},
         "cost": s.cost,
-        "episodes": [_episode(e) for e in run.episodes],
+        "episodes": [_episode(e, private) for e in run.episodes],
     }
 
 
-def _episode(stored: StoredEpisode) -> dict[str, Any]:
-    """One entry of results.json's episodes: the record's fields, flat, in a fixed order."""
+def _episode(stored: StoredEpisode, private: list[str]) -> dict[str, Any]:
+    """One entry of results.json's episodes: the record's fields, flat, in a fixed order;
+    `private` (of the run's base URL) is redacted from its error, in case a provider quoted
+    the address back."""
     e, agent = stored.record, stored.record.agent
     return {
         "task": e.task,
@@ -344,7 +363,7 @@ def _episode(stored: StoredEpisode) -> dict[str, Any]:
         "seed": e.seed,
         "trial": stored.trial,
         "status": e.status,
-        "error": e.error,
+        "error": redact(e.error, private),
         "score": e.score,
         "correctness": e.correctness,
         "efficiency": e.efficiency,

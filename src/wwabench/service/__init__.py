@@ -4,7 +4,9 @@ queued episodes.
 - `app`: `create_app`, the FastAPI app with everything mounted
 - `api`, `legacy`: the routes under `/api` and those of the v1.0.0 API under `/v1/benchmark/`
 - `schemas`: request and response bodies; `jsonsafe`: strict JSON, secrets redacted
-- `submissions`: what the routes do, apart from HTTP; `middleware`: the HTTP plumbing
+- `submissions`: what the routes do, apart from HTTP; `anonymous`: the tier of
+  submissions without a key; `middleware`: the HTTP plumbing; `httpserver`: uvicorn,
+  its own errors as JSON
 - `website`: the HTML pages
 - `worker`, `credentials`: the continuous runner and whose keys its model calls carry
 - `crypto`, `urls`: provider keys at rest, base URLs a worker may connect to

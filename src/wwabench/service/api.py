@@ -1,4 +1,5 @@
-"""The JSON API under /api: submissions (with a submission key), results, comparisons."""
+"""The JSON API under /api: submissions (with a submission key), models' owners' changes,
+results, comparisons."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from wwabench.service.schemas import (
     ComparisonOut,
     Leaderboard,
     ModelRuns,
+    ModelUpdate,
     Submission,
     SubmissionCreated,
     SubmissionStatus,
@@ -32,8 +34,29 @@ def _authenticated(request: Request, plain: Annotated[str | None, Security(_api_
     return service.authenticate(plain)
 
 
+def _key_or_anonymous(
+    request: Request, plain: Annotated[str | None, Security(_api_key)]
+) -> ApiKeyRow | None:
+    service: SubmissionService = request.app.state.service
+    return service.key_or_anonymous(plain)
+
+
 Authenticated = Annotated[ApiKeyRow, Security(_authenticated)]
+# The key if one is sent; without one, the anonymous tier (when the service opens it).
+KeyOrAnonymous = Annotated[ApiKeyRow | None, Security(_key_or_anonymous)]
 RunId = Annotated[str, PathParam(max_length=64, description="A run id.")]
+Spec = Annotated[str, PathParam(max_length=300, description="A model spec.")]
+# Every creation answers 201 with the new resource's address.
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "headers": {
+            "Location": {
+                "description": "The submission's status: GET it to follow the run.",
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
 
 
 def add_api_routes(app: FastAPI, service: SubmissionService) -> None:
@@ -43,14 +66,19 @@ def add_api_routes(app: FastAPI, service: SubmissionService) -> None:
         status_code=201,
         tags=["submissions"],
         response_model=SubmissionCreated,
-        responses=error_responses(400, 401, 413, 422, 429),
+        responses={**CREATED, **error_responses(400, 401, 403, 409, 413, 422, 429)},
     )
     def submit(
         body: Submission,
         key: Authenticated,
         response: Response,
     ) -> SubmissionCreated:
-        """Queue a run of a model over the current suite (trials x rounds episodes)."""
+        """Queue a run of a model over the current suite (trials x rounds episodes).
+
+        The first submission of a model spec registers it to this key's account; other
+        keys are refused (403) from then on, and a display_name or metadata sent by the
+        owner replaces the model's (409 if the name reads as another model's).
+        """
         created = service.submit(key, body, body.model)
         response.headers["Location"] = created.links["self"]
         return created
@@ -83,9 +111,19 @@ def add_api_routes(app: FastAPI, service: SubmissionService) -> None:
         response_model=ModelRuns,
         responses=error_responses(404, 422),
     )
-    def model(spec: Annotated[str, PathParam(max_length=300)]) -> ModelRuns:
-        """A model's runs and its latest finished result."""
+    def model(spec: Spec) -> ModelRuns:
+        """A model's owner, runs and latest finished result."""
         return service.model(spec)
+
+    @app.patch(
+        "/api/models/{spec:path}",
+        tags=["submissions"],
+        response_model=ModelRuns,
+        responses=error_responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    def update_model(spec: Spec, body: ModelUpdate, key: Authenticated) -> ModelRuns:
+        """The model's owner changes its display name or its metadata (replaced whole)."""
+        return service.update_model(key, spec, body)
 
     @app.get("/api/runs/{run_id}", tags=["results"], responses=error_responses(404, 422))
     def run(run_id: RunId) -> dict[str, Any]:

@@ -6,8 +6,10 @@ address. Under `/v1/benchmark/` the three POST operations of the published v1.0.
 stay available for its clients (every field optional, `{}` valid, errors as `detail`).
 
 Rules every route keeps: an error is a 4xx with a `detail` string and changes nothing in
-the store; no input causes a 5xx; a submitted provider key is stored encrypted and never
-appears in a response or a log.
+the store; no input causes a 5xx (and should a bug cause one, it is JSON with `detail`
+too, as are the server's own answers to unreadable requests: service/httpserver.py); a
+submitted provider key is stored encrypted and never appears in a response or a log; a
+base URL is shown as its scheme and host only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from wwabench import __version__
+from wwabench.service.anonymous import AnonymousTier
 from wwabench.service.api import add_api_routes
 from wwabench.service.crypto import load_secret
 from wwabench.service.jsonsafe import SafeJSONResponse
@@ -39,13 +42,15 @@ def create_app(
     max_body_bytes: int = 64_000,
     suite_dir: Path = SUITE_DIR,
     held_secrets: Sequence[str] = (),
+    anonymous: AnonymousTier | None = None,
 ) -> FastAPI:
     """The service. `allow_private_urls` lets submissions name private or loopback
     addresses (development only); `secret` is the Fernet key for provider keys
     (default: load_secret()); `held_secrets` are this process's own secrets, redacted
-    from every run and transcript it serves."""
+    from every run and transcript it serves; `anonymous` is the anonymous tier's limits
+    (default: AnonymousTier(), open)."""
     service = SubmissionService(
-        store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets
+        store, secret or load_secret(), allow_private_urls, suite_dir, held_secrets, anonymous
     )
     app = FastAPI(
         title="wwabench",
@@ -60,6 +65,12 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return validation_response(exc)
+
+    @app.exception_handler(Exception)
+    async def on_bug(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette's own answer is text/plain. The exception is raised on after this
+        # answer, so the server logs it with its traceback; the client learns nothing of it.
+        return SafeJSONResponse({"detail": "internal error; it has been logged"}, 500)
 
     add_api_routes(app, service)
     add_legacy_routes(app, service)

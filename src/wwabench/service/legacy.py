@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException
+from fastapi import Body, FastAPI, HTTPException, Request, Response
 
-from wwabench.service.api import Authenticated
+from wwabench.service.api import CREATED, KeyOrAnonymous
 from wwabench.service.schemas import (
     ComparisonOut,
     LegacyCompare,
@@ -24,16 +24,29 @@ def add_legacy_routes(app: FastAPI, service: SubmissionService) -> None:
     @app.post(
         "/v1/benchmark/run-benchmark",
         tags=["legacy"],
+        status_code=201,
         response_model=SubmissionCreated,
-        responses=error_responses(400, 401, 413, 422, 429),
+        responses={**CREATED, **error_responses(400, 401, 403, 409, 413, 422, 429)},
+        # The key is optional here: the published client sends none (the anonymous tier).
+        openapi_extra={"security": [{}]},
     )
     def run_benchmark(
-        key: Authenticated,
+        request: Request,
+        response: Response,
+        key: KeyOrAnonymous,
         body: Annotated[LegacySubmission | None, Body()] = None,
     ) -> SubmissionCreated:
-        """Submit a model (default: the bundled local/qwen2.5-coder-0.5b)."""
+        """Submit a model (default: the bundled local/qwen2.5-coder-0.5b).
+
+        With an `X-API-Key`, as /api/submissions. Without one, on the anonymous tier: a few
+        submissions an hour and a few queued episodes per address, queued behind keyed
+        work, never paid for by the operator, and no display_name or metadata.
+        """
         body = body or LegacySubmission()
-        return service.submit(key, body, body.model)
+        host = request.client.host if request.client is not None else ""
+        created = service.submit(key, body, body.model, host)
+        response.headers["Location"] = created.links["self"]
+        return created
 
     @app.post(
         "/v1/benchmark/get-results", tags=["legacy"], responses=error_responses(400, 404, 413, 422)

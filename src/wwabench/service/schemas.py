@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from wwabench.config import DEFAULT_MODEL
+from wwabench.config import DEFAULT_MODEL, OwnerKind
 from wwabench.models import LOCAL_SERVERS
 from wwabench.models.registry import MODELS
+from wwabench.store.owners import comparable
 
 DEFAULT_SUBMISSION_MODEL = DEFAULT_MODEL
 _HOSTED = ("openai", "anthropic", "google", *LOCAL_SERVERS)
@@ -24,6 +26,10 @@ ALLOWED_MODELS = (
     + ", ".join(MODELS)
 )
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+# Scripts whose letters pass for one another (Cyrillic and Latin "a", Greek and Latin "O"):
+# a name may use one of them.
+_LOOKALIKE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
+_BADGES = "\u2713\u2714\u2611\u2705\U0001f5f8\U0001f5f9"  # check marks
 
 
 # --- request bodies -------------------------------------------------------------------------
@@ -40,10 +46,31 @@ def _check_spec(spec: str) -> str:
 
 
 def _check_name(name: str | None) -> str | None:
-    # isprintable() also refuses bidi overrides and line separators, which would let a
-    # name disguise itself on the leaderboard.
-    if name is not None and not name.isprintable():
+    """A display name must not disguise itself as another model's, or as the operator's
+    badge; that it is not another model's name is checked against the store."""
+    if name is None:
+        return None
+    # isprintable() also refuses bidi overrides, zero-width characters and line
+    # separators, which would let a name disguise itself on the leaderboard.
+    if not name.isprintable():
         raise ValueError("display_name may contain printable characters only")
+    if not any(c.isalnum() for c in name):
+        raise ValueError("display_name needs a letter or a digit")
+    folded = unicodedata.normalize("NFKC", name)
+    scripts = {
+        script
+        for c in folded
+        if c.isalpha()
+        for script in _LOOKALIKE_SCRIPTS
+        if script in unicodedata.name(c, "")
+    }
+    if len(scripts) > 1:
+        raise ValueError(
+            "display_name mixes Latin, Greek or Cyrillic letters, whose look-alikes would "
+            "let it pass for another name"
+        )
+    if any(c in _BADGES for c in folded) or "verified" in comparable(name):
+        raise ValueError("display_name may not claim verification: that is the operator's badge")
     return name
 
 
@@ -78,6 +105,19 @@ class ModelMetadata(BaseModel):
     )
 
 
+DisplayName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=_NO_CONTROL,
+        description="The name the board shows (the owner's to choose: it may not read as "
+        "another model's name or spec, mix look-alike scripts or claim verification).",
+    ),
+    AfterValidator(_check_name),
+]
+
+
 class SubmissionFields(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     base_url: str | None = Field(
@@ -94,9 +134,7 @@ class SubmissionFields(BaseModel):
         max_length=500,
         description="The provider's API key. Write-only: stored encrypted, never returned.",
     )
-    display_name: Annotated[str | None, AfterValidator(_check_name)] = Field(
-        default=None, min_length=1, max_length=100, pattern=_NO_CONTROL
-    )
+    display_name: DisplayName | None = None
     metadata: ModelMetadata = Field(default_factory=ModelMetadata)
     trials: int = Field(default=1, ge=1, le=10, description="Trials per round (seeds 0..trials-1).")
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, allow_inf_nan=False)
@@ -116,6 +154,20 @@ class Submission(SubmissionFields):
 
 class LegacySubmission(SubmissionFields):
     model: ModelSpec = DEFAULT_SUBMISSION_MODEL
+
+
+class ModelUpdate(BaseModel):
+    """What a model's owner may change: its display name, its metadata (replaced whole)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    display_name: DisplayName | None = None
+    metadata: ModelMetadata | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ModelUpdate:
+        if self.display_name is None and self.metadata is None:
+            raise ValueError("give display_name, metadata or both")
+        return self
 
 
 class LegacyResults(BaseModel):
@@ -146,6 +198,14 @@ class Interval(BaseModel):
     se: float | None
     low: float | None
     high: float | None
+
+
+class Account(BaseModel):
+    """Who submitted a run or owns a model: a key's account (by the name the operator gave
+    the key), the service's operator, or an anonymous submitter."""
+
+    kind: OwnerKind
+    name: str
 
 
 class Progress(BaseModel):
@@ -186,11 +246,21 @@ class Tokens(BaseModel):
     output: int
 
 
+_ENDPOINT = Field(
+    description="Scheme and host (with the port) of the endpoint the run was evaluated "
+    "at; null: the provider's own endpoint, or a model run by the service itself."
+)
+_VERIFIED = Field(description="Whether the service's operator vouched for this run.")
+
+
 class BoardRow(BaseModel):
     rank: int
     run_id: str
     model: str
     name: str
+    submitter: Account
+    endpoint: str | None = _ENDPOINT
+    verified: bool = _VERIFIED
     meta: dict[str, Any]
     suite_version: str
     created: str
@@ -219,6 +289,9 @@ class Leaderboard(BaseModel):
 class RunBrief(BaseModel):
     run_id: str
     status: str
+    submitter: Account
+    endpoint: str | None = _ENDPOINT
+    verified: bool = _VERIFIED
     suite_version: str
     created: str
     finished: str | None
@@ -230,6 +303,7 @@ class RunBrief(BaseModel):
 class ModelRuns(BaseModel):
     model: str
     name: str
+    owner: Account
     meta: dict[str, Any]
     runs: list[RunBrief]
     latest: BoardRow | None

@@ -1,8 +1,9 @@
 """The submission service: what the routes do, apart from HTTP.
 
-It validates and records: a submission becomes a queued run in the store, and the read
-routes get runs, the leaderboard, transcripts and comparisons as response bodies, with
-every secret the service knows redacted from them.
+It validates and records: a submission becomes a queued run in the store (if its
+submitter may run the model: store/owners.py), and the read routes get runs, the
+leaderboard, transcripts and comparisons as response bodies, with every secret the
+service knows redacted from them and base URLs cut to their public endpoint.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from cryptography.fernet import InvalidToken
 from fastapi import HTTPException
 
 from wwabench import lifecycle
-from wwabench.config import EpisodeStatus, RunStatus
+from wwabench.config import EpisodeStatus, OwnerKind, RunStatus
+from wwabench.endpoints import private_parts
 from wwabench.episode.transcript import parse_transcript
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
 from wwabench.results.stats import Estimate
@@ -32,14 +34,17 @@ from wwabench.results.summary import (
     export,
     summarize,
 )
+from wwabench.service.anonymous import AnonymousTier, address_id, check_limits
 from wwabench.service.crypto import decrypt, encrypt
 from wwabench.service.jsonsafe import clean_json, finite, redact_strings
 from wwabench.service.schemas import (
+    Account,
     BoardRow,
     ComparisonOut,
     Interval,
     Leaderboard,
     ModelRuns,
+    ModelUpdate,
     Progress,
     ProtocolOut,
     RunBrief,
@@ -50,7 +55,17 @@ from wwabench.service.schemas import (
     Tokens,
 )
 from wwabench.service.urls import UnsafeURL, check_base_url
-from wwabench.store import ApiKeyRow, Store, StoredRun, StoreError
+from wwabench.store import (
+    ApiKeyRow,
+    ModelInfo,
+    NameTaken,
+    NotOwner,
+    Store,
+    StoredRun,
+    StoreError,
+    Submitter,
+    is_bundled,
+)
 from wwabench.tasks import TaskError, load_suite
 
 log = logging.getLogger(__name__)
@@ -80,12 +95,23 @@ def _progress(run: StoredRun) -> Progress:
     return Progress(done=done, total=total, errors=errors, pending=total - done)
 
 
+def _submitter(s: Summary) -> Account:
+    return Account(kind=OwnerKind(s.submitter_kind), name=s.submitter)
+
+
+def _owner(model: ModelInfo) -> Account:
+    return Account(kind=model.owner.kind, name=model.owner_name)
+
+
 def _board_row(rank: int, s: Summary) -> BoardRow:
     return BoardRow(
         rank=rank,
         run_id=s.run_id,
         model=s.model,
         name=s.name,
+        submitter=_submitter(s),
+        endpoint=s.endpoint,
+        verified=s.verified,
         meta=clean_json(s.meta),
         suite_version=s.suite_version,
         created=s.created,
@@ -118,6 +144,9 @@ def _brief(run: StoredRun) -> RunBrief:
     return RunBrief(
         run_id=run.id,
         status=run.status,
+        submitter=_submitter(s),
+        endpoint=s.endpoint,
+        verified=s.verified,
         suite_version=run.suite_version,
         created=_iso(run, "created") or "",
         finished=_iso(run, "finished"),
@@ -155,8 +184,10 @@ class SubmissionService:
         allow_private_urls: bool,
         suite_dir: Path,
         held_secrets: Sequence[str] = (),
+        anonymous: AnonymousTier | None = None,
     ) -> None:
         self.store = store
+        self.anonymous = anonymous or AnonymousTier()
         self.held_secrets = [*held_secrets, secret.decode(errors="replace")]
         self.suite_dir = suite_dir
         # One cache for the API and the pages: the board is recomputed only when runs change.
@@ -180,9 +211,32 @@ class SubmissionService:
             raise HTTPException(401, "unknown or revoked API key", _CHALLENGE)
         return row
 
+    def key_or_anonymous(self, plain: str | None) -> ApiKeyRow | None:
+        """The key, if one was sent (and it must then be valid: a wrong key is no reason to
+        fall back to the anonymous tier); None for the anonymous tier, if it is open."""
+        if not plain and self.anonymous.enabled:
+            return None
+        return self.authenticate(plain)
+
     # --- submissions ---
 
-    def submit(self, key: ApiKeyRow, body: SubmissionFields, spec: str) -> SubmissionCreated:
+    def submit(
+        self, key: ApiKeyRow | None, body: SubmissionFields, spec: str, host: str = ""
+    ) -> SubmissionCreated:
+        """Queue a run for `key`'s account, or (None) for the anonymous submitter at the
+        address `host`."""
+        who = (
+            Submitter.of_key(key.id)
+            if key is not None
+            else Submitter.of_address(address_id(self.secret, host))
+        )
+        meta_fields = body.metadata.model_dump(exclude_none=True)
+        if key is None and (body.display_name is not None or meta_fields):
+            raise HTTPException(
+                403,
+                "anonymous submissions cannot name a model or describe it: the board shows "
+                "its spec; submit with an API key to set display_name and metadata",
+            )
         api_key = body.api_key.get_secret_value() if body.api_key is not None else None
         params = ModelParams(
             temperature=body.temperature,
@@ -197,6 +251,14 @@ class SubmissionService:
             resolve(spec, params, api_key)
         except ValueError as exc:  # UnknownModel, or a provider refusing its settings
             raise HTTPException(422, str(exc)) from None
+        if is_bundled(spec) and params != ModelParams():
+            raise HTTPException(
+                403,
+                f"{spec} is a bundled model of this service's operator: submissions run it "
+                "with its default settings only, so that every run of it measures the same "
+                "thing (for other settings run `wwabench run` on your own machine)",
+            )
+        self._admit(spec, who, body.display_name, meta_fields)
         try:
             tasks = load_suite(self.suite_dir)
         except TaskError as exc:
@@ -205,24 +267,44 @@ class SubmissionService:
         episodes = len(tasks) * body.trials
         credential = encrypt(self.secret, api_key) if api_key else None
         with self._quota:
-            self._check_quota(key, episodes)
-            meta = lifecycle.create(
-                self.store,
-                model=spec,
-                params=asdict(params),
-                tasks=tasks,
-                seeds=range(body.trials),
-                sandbox=SANDBOX,
-                queued=True,
-                credential=credential,
-                submitted_by=key.id,
-                name=body.display_name,
-                model_meta=body.metadata.model_dump(exclude_none=True),
-            )
-        log.info("run %s queued: %s, %d episodes, key %d", meta.id, spec, episodes, key.id)
+            if key is not None:
+                self._check_quota(key, episodes)
+            else:
+                check_limits(self.store, self.anonymous, who, episodes, RETRY_AFTER_SECONDS)
+            try:
+                meta = lifecycle.create(
+                    self.store,
+                    model=spec,
+                    params=asdict(params),
+                    tasks=tasks,
+                    seeds=range(body.trials),
+                    sandbox=SANDBOX,
+                    queued=True,
+                    credential=credential,
+                    submitter=who,
+                    name=body.display_name,
+                    model_meta=meta_fields,
+                )
+            except (NotOwner, NameTaken) as exc:
+                raise _refused(exc) from None
+        log.info(
+            "run %s queued: %s, %d episodes, %s",
+            meta.id,
+            spec,
+            episodes,
+            f"key {key.id}" if key is not None else "anonymous",
+        )
         return SubmissionCreated(
             id=meta.id, status=RunStatus.QUEUED, episodes=episodes, links=_links(meta.id)
         )
+
+    def _admit(self, spec: str, who: Submitter, name: str | None, meta: dict[str, Any]) -> None:
+        """Refuse early (before quotas are counted) what the store would refuse; the store
+        decides again, atomically, when the run is made."""
+        try:
+            self.store.admit(spec, who, name, meta)
+        except (NotOwner, NameTaken) as exc:
+            raise _refused(exc) from None
 
     def _base_url(self, spec: str, body: SubmissionFields) -> str | None:
         """The address a worker will connect to, checked; None for the provider's own."""
@@ -267,6 +349,18 @@ class SubmissionService:
                 f"its limit of {key.max_queued}"
             )
         raise HTTPException(429, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    def update_model(self, key: ApiKeyRow, spec: str, body: ModelUpdate) -> ModelRuns:
+        """The owner renames the model or replaces its metadata."""
+        meta = body.metadata.model_dump(exclude_none=True) if body.metadata is not None else None
+        try:
+            self.store.describe_model(spec, Submitter.of_key(key.id), body.display_name, meta)
+        except (NotOwner, NameTaken) as exc:
+            raise _refused(exc) from None
+        except StoreError:
+            raise not_found(f"no model {spec[:200]!r}") from None
+        log.info("model %s described by key %d", spec, key.id)
+        return self.model(spec)
 
     def status(self, run_id: str) -> SubmissionStatus:
         run = self.run(run_id)
@@ -318,10 +412,12 @@ class SubmissionService:
         # The model's place on the whole leaderboard, where its latest finished run is.
         board = self.boards.board(None)
         ranked = [(i, s) for i, s in enumerate(board, 1) if s.model == spec]
+        model = runs[-1].model
         return ModelRuns(
             model=spec,
-            name=runs[-1].model.name,
-            meta=clean_json(runs[-1].model.meta),
+            name=model.name,
+            owner=_owner(model),
+            meta=clean_json(model.meta),
             runs=[_brief(r) for r in runs],
             latest=_board_row(*ranked[0]) if ranked else None,
         )
@@ -341,7 +437,7 @@ class SubmissionService:
         (a provider's error message quoting it, a transcript): defence in depth, since
         workers should never have written it anywhere); so are the secrets this process
         holds."""
-        secrets = list(self.held_secrets)
+        secrets = [*self.held_secrets, *private_parts(run.params.get("base_url"))]
         if run.credential:
             try:
                 secrets.append(decrypt(self.secret, run.credential))
@@ -390,6 +486,11 @@ class SubmissionService:
 
 
 _CHALLENGE = {"WWW-Authenticate": "ApiKey"}
+
+
+def _refused(exc: NotOwner | NameTaken) -> HTTPException:
+    """Someone else's model is 403 (the message says whose); a name taken is 409."""
+    return HTTPException(409 if isinstance(exc, NameTaken) else 403, str(exc))
 
 
 def _links(run_id: str) -> dict[str, str]:

@@ -14,8 +14,8 @@ Query string of `/` (every parameter optional; an unknown value falls back to th
 - `q`: text the model's name or spec must contain (case-insensitive)
 - `suite_version`: only runs on this suite version
 - `sort`: a column key (`rank`, `name`, `score`, `correctness`, `efficiency`, `protocol`,
-  `tokens`, `hosting`, `size`, `open`, `episodes`) or `category:NAME`; `category=NAME` is
-  short for `sort=category:NAME`
+  `tokens`, `hosting`, `size`, `open`, `episodes`, `submitter`) or `category:NAME`;
+  `category=NAME` is short for `sort=category:NAME`
 - `dir`: `asc` or `desc` (default: the column's natural order, best first for numbers)
 """
 
@@ -35,12 +35,13 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from wwabench.config import RunStatus
+from wwabench.endpoints import private_parts
 from wwabench.episode.transcript import parse_transcript
 from wwabench.present import html as pages
 from wwabench.present.html import BoardControls, Header, ModelFacts, RankedModel
 from wwabench.redaction import redact
 from wwabench.results.summary import BoardCache, Summary, summarize
-from wwabench.store import Store, StoreError
+from wwabench.store import Store, StoredRun, StoreError
 
 # The repository's copy; an installed package has none, so `mount_web` takes another path.
 DEFAULT_METHODOLOGY = Path(__file__).resolve().parents[3] / "docs" / "methodology.md"
@@ -145,6 +146,15 @@ def columns(categories: Sequence[str]) -> list[Column]:
         Column("hosting", "Where", lambda r: r.facts.hosting, first="asc", text=True),
         Column("size", "Size", lambda r: r.facts.params_billion, title="Parameters"),
         Column("open", "Open weights", _open, text=True),
+        Column(
+            "submitter",
+            "Submitted by",
+            lambda r: r.s.submitter.casefold(),
+            first="asc",
+            title="The account that submitted the run, the endpoint it ran against (scheme "
+            "and host), and whether the operator vouched for it",
+            text=True,
+        ),
     ]
 
 
@@ -290,6 +300,11 @@ def _not_found(title: str, message: str) -> HTMLResponse:
     return _html(pages.error_page(title, message, LINKS), 404)
 
 
+def _private(run: StoredRun) -> list[str]:
+    """What of the run's base URL must not be shown, should a provider have quoted it."""
+    return private_parts(run.params.get("base_url"))
+
+
 def _heading(markdown: str, default: str) -> str:
     for line in markdown.splitlines():
         if line.startswith("# "):
@@ -315,8 +330,9 @@ def mount_web(
     doc = methodology or DEFAULT_METHODOLOGY
     boards = boards or BoardCache(store)
 
-    def html(content: str) -> HTMLResponse:
-        return _html(redact(content, secrets) if secrets else content)
+    def html(content: str, private: Sequence[str] = ()) -> HTMLResponse:
+        hidden = [*secrets, *private]
+        return _html(redact(content, hidden) if hidden else content)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def leaderboard(
@@ -339,7 +355,8 @@ def mount_web(
         if row is None:
             return _not_found("Model not found", f"There is no model {spec!r} in the results.")
         summaries = [summarize(r) for r in store.runs(model=spec)]
-        return html(pages.model_page(row.spec, row.name, row.meta, summaries, LINKS))
+        owner = row.owner_name
+        return html(pages.model_page(row.spec, row.name, row.meta, summaries, LINKS, owner))
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
     def run(run_id: str) -> HTMLResponse:
@@ -347,7 +364,8 @@ def mount_web(
             found = store.run(run_id)
         except StoreError:
             return _not_found("Run not found", f"There is no run {run_id!r} in the results.")
-        return html(pages.run_page(summarize(found), pages.RunInfo.of(found), LINKS))
+        page = pages.run_page(summarize(found), pages.RunInfo.of(found), LINKS)
+        return html(page, _private(found))
 
     @app.get("/runs/{run_id}/{task}/{seed}", response_class=HTMLResponse, include_in_schema=False)
     def transcript(run_id: str, task: str, seed: str) -> HTMLResponse:
@@ -365,7 +383,7 @@ def mount_web(
         except StoreError:
             events = []  # not run yet, or lost: the page says no transcript was stored
         page = pages.transcript_page(events, LINKS, run_id, task, number, model=found.model.spec)
-        return html(page)
+        return html(page, _private(found))
 
     @app.get("/methodology", response_class=HTMLResponse, include_in_schema=False)
     def methodology_page() -> HTMLResponse:

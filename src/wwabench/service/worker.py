@@ -21,7 +21,8 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 
 from wwabench import lifecycle
-from wwabench.config import EpisodeStatus, RunStatus
+from wwabench.config import EpisodeStatus, OwnerKind, RunStatus
+from wwabench.endpoints import private_parts
 from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_episode
 from wwabench.models import (
@@ -147,17 +148,20 @@ class Worker:
         secrets: list[str] = []
         provider: Provider | None = None
         problem = ""
+        who = run.submitter.kind
         try:
             params = ModelParams(**run.params)
             # The submission's own key, or the operator's for exactly this model and
-            # endpoint; never a key from this process's environment.
-            key = (
-                decrypt(self.secret, run.credential)
-                if run.credential
-                else granted_key(self.grants, run.model.spec, params.base_url)
-            )
-            secrets = [key] if key else []
-            if run.submitted_by is not None and params.base_url:
+            # endpoint; never a key from this process's environment, and never the
+            # operator's for an anonymous submission.
+            key = None
+            if run.credential:
+                key = decrypt(self.secret, run.credential)
+            elif who != OwnerKind.ANONYMOUS:
+                key = granted_key(self.grants, run.model.spec, params.base_url)
+            # What a provider echoes of the base URL's path (a token, say) is not stored.
+            secrets = [*([key] if key else []), *private_parts(params.base_url)]
+            if who != OwnerKind.OPERATOR and params.base_url:
                 # Checked again here, not only at submission: the name may now resolve
                 # elsewhere (DNS rebinding).
                 check_base_url(params.base_url, self.allow_private_urls)

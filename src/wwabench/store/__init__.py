@@ -7,17 +7,26 @@ store upgrades it, so an old database is carried forward rather than refused.
 One concept per module: `schema` (the ORM classes), `engine` (connecting, migrating),
 `base` (the engine and sessions every part shares), `runs` (making, recording, finishing
 and reading runs), `records` (what reads hand back: plain records, never ORM rows),
-`queue` (the service's worker leases and quotas), `keys` (the service's API keys) and
-`providers` (the caps and cool-downs that the service's workers share per provider).
-`Store` is those parts over one engine; importers use this package.
+`queue` (the service's worker leases and quotas), `keys` (the service's API keys),
+`providers` (the caps and cool-downs that the service's workers share per provider) and
+`owners` (whose a model is, its name, the operator's verification). `Store` is those
+parts over one engine; importers use this package.
 """
 
 from wwabench.store.base import StoreError
 from wwabench.store.engine import connect, migrate
 from wwabench.store.keys import KeyStore, hash_key
+from wwabench.store.owners import NameTaken, NotOwner, OwnerStore, is_bundled
 from wwabench.store.providers import ProviderState, ProviderStore, Slot
 from wwabench.store.queue import Lease, QueueStore
-from wwabench.store.records import ModelInfo, StoredEpisode, StoredRun
+from wwabench.store.records import (
+    OPERATOR,
+    ModelInfo,
+    StoredEpisode,
+    StoredRun,
+    Submitter,
+    account_name,
+)
 from wwabench.store.runs import RunMeta, RunStore
 from wwabench.store.schema import (
     ApiKeyRow,
@@ -32,11 +41,12 @@ from wwabench.store.schema import (
 )
 
 
-class Store(RunStore, QueueStore, KeyStore, ProviderStore):
+class Store(RunStore, QueueStore, KeyStore, ProviderStore, OwnerStore):
     """The results store on one engine: `Store(url)` (default: the data directory's)."""
 
 
 __all__ = [
+    "OPERATOR",
     "ApiKeyRow",
     "Base",
     "CheckRow",
@@ -44,9 +54,12 @@ __all__ = [
     "Lease",
     "ModelInfo",
     "ModelRow",
+    "NameTaken",
+    "NotOwner",
     "ProviderLimitRow",
     "ProviderSlotRow",
     "ProviderState",
+    "QueueStore",
     "RunMeta",
     "RunRow",
     "Slot",
@@ -54,8 +67,11 @@ __all__ = [
     "StoreError",
     "StoredEpisode",
     "StoredRun",
+    "Submitter",
     "TranscriptRow",
+    "account_name",
     "connect",
     "hash_key",
+    "is_bundled",
     "migrate",
 ]

@@ -1,5 +1,6 @@
 """The service's queue: workers lease pending episodes of queued runs, renew and release
-their leases, and an API key's quota counts the episodes it has waiting.
+their leases, and an API key's quota counts the episodes it has waiting (as do the
+anonymous tier's limits, per address and for all anonymous submissions together).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.store.base import StoreBase
@@ -29,7 +30,8 @@ class QueueStore(StoreBase):
     """The store's part that hands queued episodes to the service's workers."""
 
     def lease(self, worker: str, seconds: float) -> Lease | None:
-        """Take the oldest queued episode nobody holds (or whose holder's lease ran out).
+        """Take the oldest queued episode nobody holds (or whose holder's lease ran out);
+        anonymous submissions wait behind every submission with a key.
 
         The claim is a compare-and-set UPDATE, so two workers racing for one episode
         cannot both win, on SQLite or PostgreSQL; a loser tries the next candidate.
@@ -44,7 +46,7 @@ class QueueStore(StoreBase):
                     .where(
                         RunRow.queued.is_(True), EpisodeRow.status == EpisodeStatus.PENDING, free
                     )
-                    .order_by(RunRow.created, EpisodeRow.id)
+                    .order_by(RunRow.anon_address.is_not(None), RunRow.created, EpisodeRow.id)
                     .limit(1)
                 ).first()
                 if row is None:
@@ -96,11 +98,29 @@ class QueueStore(StoreBase):
 
     def queued_episodes(self, key_id: int) -> int:
         """Episodes without a result in the runs one API key submitted (its quota)."""
+        return self._waiting(RunRow.submitted_by == key_id)
+
+    def anonymous_episodes(self, address: str | None = None) -> int:
+        """Episodes without a result in the anonymous runs of one address (None: of all)."""
+        if address is None:
+            return self._waiting(RunRow.anon_address.is_not(None))
+        return self._waiting(RunRow.anon_address == address)
+
+    def anonymous_runs_since(self, address: str, since: dt.datetime) -> list[dt.datetime]:
+        """When the address's anonymous runs made since `since` were made, oldest first."""
         with self.session() as s:
-            return len(
-                s.scalars(
-                    select(EpisodeRow.id)
-                    .join(RunRow, RunRow.id == EpisodeRow.run_id)
-                    .where(RunRow.submitted_by == key_id, EpisodeRow.status.not_in(FINISHED))
-                ).all()
+            times = s.scalars(
+                select(RunRow.created)
+                .where(RunRow.anon_address == address, RunRow.created >= since)
+                .order_by(RunRow.created)
             )
+            return [t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC) for t in times]
+
+    def _waiting(self, runs: ColumnElement[bool]) -> int:
+        with self.session() as s:
+            count = s.scalar(
+                select(func.count(EpisodeRow.id))
+                .join(RunRow, RunRow.id == EpisodeRow.run_id)
+                .where(runs, EpisodeRow.status.not_in(FINISHED))
+            )
+            return int(count or 0)

@@ -12,18 +12,62 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from wwabench.config import FINISHED, EpisodeStatus, RunStatus
+from wwabench.config import FINISHED, EpisodeStatus, OwnerKind, RunStatus
 from wwabench.episode.record import AgentResult, CheckResult, Episode
-from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, aware
+from wwabench.store.schema import ApiKeyRow, CheckRow, EpisodeRow, ModelRow, RunRow, aware
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who asks: the operator, a key's account (`key_id`) or an anonymous address (the
+    keyed hash of it, `address`)."""
+
+    kind: OwnerKind
+    key_id: int | None = None
+    address: str | None = None
+
+    @classmethod
+    def of_key(cls, key_id: int) -> Submitter:
+        return cls(OwnerKind.KEY, key_id=key_id)
+
+    @classmethod
+    def of_address(cls, address: str) -> Submitter:
+        return cls(OwnerKind.ANONYMOUS, address=address)
+
+    @classmethod
+    def of_run(cls, run: RunRow) -> Submitter:
+        if run.submitted_by is not None:
+            return cls.of_key(run.submitted_by)
+        if run.anon_address is not None:
+            return cls.of_address(run.anon_address)
+        return cls(OwnerKind.OPERATOR)
+
+    @classmethod
+    def owner_of(cls, model: ModelRow) -> Submitter:
+        return cls(OwnerKind(model.owner_kind), model.owner_key_id, model.owner_address)
+
+
+OPERATOR = Submitter(OwnerKind.OPERATOR)
+
+
+def account_name(kind: str, key: ApiKeyRow | None) -> str:
+    """The name shown for an owner or submitter: a key's account name, or the kind."""
+    if kind == OwnerKind.KEY and key is not None:
+        return key.name
+    return str(kind)
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A model as the board names it: its spec, display name and submitted metadata."""
+    """A model as the board names it: its spec, display name and submitted metadata, and
+    whose it is (store/owners.py has the rules)."""
 
     spec: str
     name: str
     meta: dict[str, Any] = field(default_factory=dict)
+    owner: Submitter = OPERATOR
+    owner_name: str = OwnerKind.OPERATOR  # a key's account name, or the owner's kind
+    revision: int = 0  # bumped by every change of name, metadata, owner or verification
 
 
 @dataclass(frozen=True)
@@ -63,9 +107,11 @@ class StoredRun:
     seconds: float
     price_in: float | None
     price_out: float | None
-    submitted_by: int | None
     queued: bool
     episodes: list[StoredEpisode]
+    submitter: Submitter = OPERATOR
+    submitter_name: str = OwnerKind.OPERATOR  # a key's account name, or the kind
+    verified: dt.datetime | None = None  # when the operator vouched for this run
     # The submission's provider key, encrypted; only a worker decrypts it.
     credential: str | None = field(default=None, repr=False)
 
@@ -75,7 +121,14 @@ class StoredRun:
 
 
 def model_info(row: ModelRow) -> ModelInfo:
-    return ModelInfo(spec=row.spec, name=row.name, meta=dict(row.meta))
+    return ModelInfo(
+        spec=row.spec,
+        name=row.name,
+        meta=dict(row.meta),
+        owner=Submitter.owner_of(row),
+        owner_name=account_name(row.owner_kind, row.owner_key),
+        revision=row.revision,
+    )
 
 
 def _check(row: CheckRow) -> CheckResult:
@@ -140,8 +193,10 @@ def stored_run(row: RunRow, with_checks: bool) -> StoredRun:
         seconds=row.seconds,
         price_in=row.price_in,
         price_out=row.price_out,
-        submitted_by=row.submitted_by,
         queued=row.queued,
         episodes=[stored_episode(e, with_checks) for e in row.episodes],
+        submitter=(who := Submitter.of_run(row)),
+        submitter_name=account_name(who.kind, row.key),
+        verified=aware(row.verified) if row.verified is not None else None,
         credential=row.credential,
     )

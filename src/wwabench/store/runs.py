@@ -13,14 +13,18 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.store.base import StoreBase, StoreError
+from wwabench.store.owners import take
 from wwabench.store.records import (
+    OPERATOR,
     ModelInfo,
     StoredRun,
+    Submitter,
     model_info,
     stored_run,
 )
@@ -55,8 +59,8 @@ class RunMeta:
 # A run record's own columns, as `import_runs` writes them (the model goes by its id).
 _RUN_FIELDS = (
     "suite_version", "harness_version", "params", "seeds", "tasks", "sandbox", "host", "status",
-    "created", "finished", "seconds", "price_in", "price_out", "submitted_by", "queued",
-    "credential",
+    "created", "finished", "seconds", "price_in", "price_out", "queued", "credential",
+    "verified",
 )  # fmt: skip
 
 
@@ -65,14 +69,6 @@ class RunStore(StoreBase):
 
     # --- writing ------------------------------------------------------------------
 
-    def model(self, s: Session, spec: str, name: str | None = None) -> ModelRow:
-        row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
-        if row is None:
-            row = ModelRow(spec=spec, name=name or spec, meta={})
-            s.add(row)
-            s.flush()
-        return row
-
     def create_run(
         self,
         meta: RunMeta,
@@ -80,21 +76,43 @@ class RunStore(StoreBase):
         *,
         queued: bool = False,
         credential: str | None = None,
-        submitted_by: int | None = None,
+        submitter: Submitter = OPERATOR,
+        admit: bool = True,
         name: str | None = None,
         model_meta: dict[str, Any] | None = None,
     ) -> None:
         """The run and one pending episode per (round, seed), trial k using seeds[k].
 
         A `queued` run is left to the service's workers; otherwise the caller runs it.
+        The model is registered, claimed or renamed as `owners.take` rules for the
+        `submitter` (NotOwner or NameTaken when refused, and nothing is stored);
+        `admit=False` is the operator queueing a run on the submitter's behalf.
         """
+        for attempt in range(2):
+            try:
+                self._add_run(
+                    meta, categories, queued, credential, submitter, admit, name, model_meta
+                )
+                return
+            except IntegrityError:
+                # Two first submissions of one spec at once: the loser finds the winner's
+                # model row on its second try, and that model's owner decides.
+                if attempt:
+                    raise
+
+    def _add_run(
+        self,
+        meta: RunMeta,
+        categories: dict[str, str],
+        queued: bool,
+        credential: str | None,
+        submitter: Submitter,
+        admit: bool,
+        name: str | None,
+        model_meta: dict[str, Any] | None,
+    ) -> None:
         with self.session() as s, s.begin():
-            known = s.scalar(select(ModelRow.id).where(ModelRow.spec == meta.model))
-            model = self.model(s, meta.model, name)
-            if known is None and model_meta:
-                # Only the first submission names a model: a later submitter of the same
-                # spec must not rename it for everyone.
-                model.meta = dict(model_meta)
+            model = take(s, meta.model, submitter, admit=admit, name=name, meta=model_meta)
             fields = asdict(meta)
             fields.pop("model")
             s.add(
@@ -103,7 +121,8 @@ class RunStore(StoreBase):
                     status=RunStatus.QUEUED if queued else RunStatus.RUNNING,
                     queued=queued,
                     credential=credential,
-                    submitted_by=submitted_by,
+                    submitted_by=submitter.key_id,
+                    anon_address=submitter.address,
                     **fields,
                 )
             )
@@ -163,11 +182,22 @@ class RunStore(StoreBase):
         with self.session() as s, s.begin():
             model_ids: dict[str, int] = {}
             for run in runs:
-                if run.model.spec not in model_ids:
-                    row = self.model(s, run.model.spec, run.model.name)
-                    if not row.meta:
-                        row.meta = dict(run.model.meta)
-                    model_ids[run.model.spec] = row.id
+                m = run.model
+                if m.spec in model_ids:
+                    continue
+                row = s.scalar(select(ModelRow).where(ModelRow.spec == m.spec))
+                if row is None:  # a model new to this store comes with its owner
+                    row = ModelRow(
+                        spec=m.spec,
+                        name=m.name,
+                        meta=dict(m.meta),
+                        owner_kind=m.owner.kind,
+                        owner_key_id=m.owner.key_id,
+                        owner_address=m.owner.address,
+                    )
+                    s.add(row)
+                    s.flush()
+                model_ids[m.spec] = row.id
             conn = s.connection()
             conn.execute(
                 insert(RunRow),
@@ -175,6 +205,8 @@ class RunStore(StoreBase):
                     {
                         "id": r.id,
                         "model_id": model_ids[r.model.spec],
+                        "submitted_by": r.submitter.key_id,
+                        "anon_address": r.submitter.address,
                         **{k: getattr(r, k) for k in _RUN_FIELDS},
                     }
                     for r in runs
@@ -299,8 +331,8 @@ class RunStore(StoreBase):
         suite_version: str | None = None,
         model: str | None = None,
     ) -> list[StoredRun]:
-        """Runs oldest first, with their model and episodes (not their checks); only those
-        with `status`, on `suite_version`, of the `model` spec, when given."""
+        """Runs oldest first, with their model, submitter and episodes (not their checks);
+        only those with `status`, on `suite_version`, of the `model` spec, when given."""
         with self.session() as s:
             q = select(RunRow).order_by(RunRow.created)
             if status is not None:
@@ -309,7 +341,11 @@ class RunStore(StoreBase):
                 q = q.where(RunRow.suite_version == suite_version)
             if model is not None:
                 q = q.join(ModelRow, ModelRow.id == RunRow.model_id).where(ModelRow.spec == model)
-            q = q.options(selectinload(RunRow.model), selectinload(RunRow.episodes))
+            q = q.options(
+                selectinload(RunRow.model).selectinload(ModelRow.owner_key),
+                selectinload(RunRow.key),
+                selectinload(RunRow.episodes),
+            )
             return [stored_run(r, with_checks=False) for r in s.scalars(q)]
 
     def transcript(self, run_id: str, task: str, seed: int) -> str:
@@ -346,8 +382,13 @@ class RunStore(StoreBase):
         return None if run_id is None else self.run(run_id)
 
     def find_model(self, spec: str) -> ModelInfo | None:
+        """The model `spec`, with its owner."""
         with self.session() as s:
-            row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+            row = s.scalar(
+                select(ModelRow)
+                .options(joinedload(ModelRow.owner_key))
+                .where(ModelRow.spec == spec)
+            )
             return None if row is None else model_info(row)
 
     def suite_versions(self, status: str | None = None) -> list[str]:
@@ -359,8 +400,10 @@ class RunStore(StoreBase):
             return sorted(s.scalars(q))
 
     def runs_fingerprint(self) -> tuple[Any, ...]:
-        """What changes whenever a run is created or finishes, in one cheap query: the count
-        of runs, the newest creation, the count of finished runs and the newest finish."""
+        """What changes whenever a run is created or finishes, or a model is renamed,
+        handed over or verified, in two cheap queries: the count of runs, the newest
+        creation, the count of finished runs, the newest finish, and the sum of the
+        models' revisions."""
         with self.session() as s:
             row = s.execute(
                 select(
@@ -370,4 +413,5 @@ class RunStore(StoreBase):
                     func.max(RunRow.finished),
                 )
             ).one()
-            return tuple(row)
+            revisions = s.scalar(select(func.coalesce(func.sum(ModelRow.revision), 0)))
+            return (*row, revisions)

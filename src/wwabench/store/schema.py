@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from wwabench.config import EpisodeStatus, RunStatus
+from wwabench.config import EpisodeStatus, OwnerKind, RunStatus
 
 
 def _now() -> dt.datetime:
@@ -45,6 +45,18 @@ class ModelRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # Whose row it is on the board (store/owners.py has the rules): the operator, a key's
+    # account (owner_key_id) or an anonymous address (owner_address, a keyed hash).
+    owner_kind: Mapped[str] = mapped_column(String(16), default=OwnerKind.OPERATOR)
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", name="fk_models_owner_key")
+    )
+    owner_address: Mapped[str | None] = mapped_column(String(64))
+    # Counts every change of name, metadata, owner or verification: cached boards built
+    # before it are stale although no run changed.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+    owner_key: Mapped[ApiKeyRow | None] = relationship()
 
 
 class RunRow(Base):
@@ -73,8 +85,15 @@ class RunRow(Base):
     credential: Mapped[str | None] = mapped_column(Text)
     # Executed by service workers (leasing episodes), not by the process that made it.
     queued: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Submitted on the anonymous tier: the keyed hash of the submitter's address (its
+    # limits are counted by it; never the address itself).
+    anon_address: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When the operator vouched for this run (`wwabench models verify`); a new run of the
+    # model is not verified until the operator looks at it too.
+    verified: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     model: Mapped[ModelRow] = relationship()
+    key: Mapped[ApiKeyRow | None] = relationship()
     episodes: Mapped[list[EpisodeRow]] = relationship(
         back_populates="run", order_by="EpisodeRow.id"
     )
