@@ -5,6 +5,7 @@ queued episodes.
 - `api`, `legacy`: the routes under `/api` and those of the v1.0.0 API under `/v1/benchmark/`
 - `schemas`: request and response bodies; `jsonsafe`: strict JSON, secrets redacted
 - `submissions`: what the routes do, apart from HTTP; `middleware`: the HTTP plumbing
+- `pagecache`: the board routes' answers, kept until the board changes
 - `website`: the HTML pages
 - `worker`, `credentials`: the continuous runner and whose keys its model calls carry
 - `crypto`, `urls`: provider keys at rest, base URLs a worker may connect to

@@ -25,10 +25,15 @@ from wwabench.service.crypto import load_secret
 from wwabench.service.jsonsafe import SafeJSONResponse
 from wwabench.service.legacy import add_legacy_routes
 from wwabench.service.middleware import BodyLimit, validation_response
+from wwabench.service.pagecache import PageCache
 from wwabench.service.submissions import SubmissionService
 from wwabench.service.website import mount_web
 from wwabench.store import Store
 from wwabench.tasks import SUITE_DIR
+
+# The routes that show the board and nothing else, so whose answers change only when the
+# store's runs fingerprint does (pagecache).
+BOARD_ROUTES = ("/", "/api/leaderboard")
 
 
 def create_app(
@@ -56,6 +61,8 @@ def create_app(
     )
     app.state.service = service
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # Added last, so outermost: a kept page is answered before anything else runs.
+    app.add_middleware(PageCache, paths=BOARD_ROUTES, version=store.runs_fingerprint)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
