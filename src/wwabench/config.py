@@ -14,6 +14,11 @@ DEFAULT_MODEL = "local/qwen2.5-coder-0.5b"
 DATA_ENV = "WWABENCH_DATA"
 DB_ENV = "WWABENCH_DB"
 SECRET_ENV = "WWABENCH_SECRET"
+# How `wwabench serve` hands its options to its server processes: uvicorn starts each one
+# afresh and calls the app factory without arguments. `serve` sets both, whatever the
+# environment held, so only its own command line decides them.
+SERVE_PRIVATE_URLS_ENV = "WWABENCH_SERVE_ALLOW_PRIVATE_URLS"
+SERVE_SUITE_ENV = "WWABENCH_SERVE_SUITE"
 
 
 def data_dir() -> Path:
@@ -33,6 +38,16 @@ def secret_key_path() -> Path:
     """The file holding the key that encrypts submitted provider keys (unless
     $WWABENCH_SECRET holds the key itself)."""
     return data_dir() / "secret.key"
+
+
+def serve_allow_private_urls() -> bool:
+    return os.environ.get(SERVE_PRIVATE_URLS_ENV) == "1"
+
+
+def serve_suite() -> Path | None:
+    """The suite `wwabench serve` was given; None: the bundled one."""
+    value = os.environ.get(SERVE_SUITE_ENV)
+    return Path(value) if value else None
 
 
 def models_dir() -> Path:

@@ -1,32 +1,44 @@
 """The board routes' page cache (service.pagecache) over real stores and servers: weak
 ETags and 304s, gzip made once and sent only to who accepts it, one entry per query string
-and a bounded number of them, no stale board once a run has finished, and one render for
-concurrent misses."""
+and a bounded number of them, no stale board once a run has finished, one render for
+concurrent misses, and `wwabench serve --workers 2` answering from two processes that
+each got the store, the Fernet key, the held secrets and the command line's options."""
 
 from __future__ import annotations
 
 import gzip
 import http.client
+import json
+import os
 import re
 import socket
+import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 import pytest
 import uvicorn
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 
+from wwabench.cli.service import _with_tcp_protocol
 from wwabench.service.app import create_app
+from wwabench.service.crypto import decrypt
 from wwabench.service.pagecache import BoardVersion, PageCache, accepts_gzip
 from wwabench.store import Store
 
+from ..support import free_port
 from ..support.runs import SECRET, episode_result, queue
 
 ETAG = re.compile(r'^W/"[0-9a-f]{24}"$')
@@ -334,3 +346,173 @@ def test_the_version_is_never_older_than_the_request() -> None:
 
     anyio.run(main)
     assert got == {"first": 1, "second": 2, "third": 2} and len(calls) == 2
+
+
+def test_the_served_socket_gets_tcp_nodelay() -> None:
+    """uvicorn binds its socket with protocol 0, on which asyncio leaves Nagle on."""
+    bound = socket.socket(socket.AF_INET)  # as uvicorn's Config.bind_socket makes it
+    bound.bind(("127.0.0.1", 0))
+    sock = _with_tcp_protocol(bound)
+    assert sock.proto == socket.IPPROTO_TCP and sock.get_inheritable()
+    nodelay: list[int] = []
+
+    async def main() -> None:
+        import asyncio
+
+        async def accepted(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            s = w.get_extra_info("socket")
+            nodelay.append(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            w.close()
+
+        server = await asyncio.start_server(accepted, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname())
+        with anyio.fail_after(10):
+            while not nodelay:
+                await anyio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    anyio.run(main)
+    assert nodelay == [1]
+
+
+# --- wwabench serve --workers 2 -------------------------------------------------------------
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def owner(conn: http.client.HTTPConnection, port: int, pids: set[int]) -> int:
+    """The process holding the server's end of a connection (by its socket's inode)."""
+    assert conn.sock is not None
+    mine = conn.sock.getsockname()[1]
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote = fields[1], fields[2]
+            if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) == mine:
+                inodes.add(fields[9])
+    holders = {
+        pid
+        for pid in pids
+        for fd in Path(f"/proc/{pid}/fd").iterdir()
+        if os.readlink(fd) in {f"socket:[{i}]" for i in inodes}
+    }
+    assert len(holders) == 1, (inodes, holders)
+    return holders.pop()
+
+
+OPENAI_KEY = "sk-scrubbed-1234567890"  # taken out of each server process's environment
+TOKEN = "tok-held-0987654321"  # a secret the environment holds
+
+
+def test_serve_with_two_workers_answers_from_both(results_db: str, tmp_path: Path) -> None:
+    store = Store(results_db)
+    finished_run(store, "20990101-000000-alpha", "alpha", 80.0, name=f"alpha {OPENAI_KEY}")
+    finished_run(store, "20990101-000000-beta", "beta", 40.0, name=f"beta {TOKEN}")
+    _, key = store.create_key("two workers", max_queued=1000)
+    secret = Fernet.generate_key()
+    port = free_port()
+    env = {
+        **os.environ,
+        "WWABENCH_DB": results_db,
+        "WWABENCH_SECRET": secret.decode(),
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "BOARD_TOKEN": TOKEN,
+    }
+    argv = [sys.executable, "-m", "wwabench.cli", "serve", "--port", str(port)]
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [*argv, "--workers", "2", "--allow-private-urls"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    conns: list[http.client.HTTPConnection] = []
+    try:
+        deadline = time.monotonic() + 120
+        while log_path.read_text().count("Application startup complete") < 2:
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        # (multiprocessing's resource tracker is a child too, and serves nothing)
+        started = re.findall(r"Started server process \[(\d+)\]", log_path.read_text())
+        workers = {int(pid) for pid in started}
+        assert len(workers) == 2 and workers <= children(proc.pid), log_path.read_text()
+
+        # Connections land on either process; open them until both hold some.
+        by_worker: dict[int, http.client.HTTPConnection] = {}
+        while len(by_worker) < 2 and len(conns) < 200:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            status, _, _ = fetch(conn, "/api/leaderboard")
+            assert status == 200
+            conns.append(conn)
+            by_worker.setdefault(owner(conn, port, workers), conn)
+        assert set(by_worker) == workers
+
+        etags = set()
+        for conn in by_worker.values():
+            status, headers, page = fetch(conn, "/")
+            assert status == 200 and b"[REDACTED]" in page
+            assert OPENAI_KEY.encode() not in page and TOKEN.encode() not in page
+            etags.add(headers["etag"])
+        assert len(etags) == 1  # the same page, whichever process made it
+
+        # The Fernet key and --allow-private-urls reached both: each accepts a private
+        # base URL and stores the provider key encrypted under the key given.
+        for conn in by_worker.values():
+            conn.request(
+                "POST",
+                "/api/submissions",
+                body=json.dumps(
+                    {
+                        "model": "openai/x",
+                        "base_url": "http://127.0.0.1:9/v1",
+                        "api_key": "sk-submitted-5555555555",
+                    }
+                ),
+                headers={"X-API-Key": key, "Content-Type": "application/json"},
+            )
+            r = conn.getresponse()
+            body = r.read()
+            assert r.status == 201, body
+        with store.engine.connect() as db:
+            stored = db.execute(text("SELECT credential FROM runs WHERE credential IS NOT NULL"))
+            credentials = [row[0] for row in stored]
+        assert len(credentials) == 2
+        assert all(decrypt(secret, c) == "sk-submitted-5555555555" for c in credentials)
+
+        # Kept-alive requests are not held back by Nagle's algorithm (40 ms each).
+        conn = next(iter(by_worker.values()))
+        times = []
+        for _ in range(9):
+            start = time.perf_counter()
+            assert fetch(conn, "/api/leaderboard")[0] == 200
+            times.append(time.perf_counter() - start)
+        assert statistics.median(times) < 0.030, times
+
+        # A run finished by someone else is on both processes' next page.
+        finished_run(store, "20990101-000000-gamma", "gamma", 60.0)
+        for conn in by_worker.values():
+            status, _, page = fetch(conn, "/")
+            assert status == 200 and on_board(page, "gamma")
+    finally:
+        for conn in conns:
+            conn.close()
+        proc.terminate()
+        proc.wait(30)
+        store.close()
+    assert proc.returncode == 0, log_path.read_text()[-3000:]
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
