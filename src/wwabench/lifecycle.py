@@ -58,11 +58,13 @@ def create(
     queued: bool = False,
     credential: str | None = None,
     submitted_by: int | None = None,
+    max_queued: int | None = None,
     name: str | None = None,
     model_meta: dict[str, Any] | None = None,
 ) -> RunMeta:
     """A new run of `model` on `tasks`, trial k with seeds[k]; `queued` leaves it to the
-    service's workers, else the caller executes it."""
+    service's workers, else the caller executes it. `max_queued`: the quota of the key
+    `submitted_by` (Store.create_run raises QuotaExceeded)."""
     meta = RunMeta(
         id=new_run_id(),
         model=model,
@@ -82,6 +84,7 @@ def create(
         queued=queued,
         credential=credential,
         submitted_by=submitted_by,
+        max_queued=max_queued,
         name=name,
         model_meta=model_meta,
     )

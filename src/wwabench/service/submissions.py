@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -50,7 +49,7 @@ from wwabench.service.schemas import (
     Tokens,
 )
 from wwabench.service.urls import UnsafeURL, check_base_url
-from wwabench.store import ApiKeyRow, RunRow, Store, StoreError
+from wwabench.store import ApiKeyRow, QuotaExceeded, RunRow, Store, StoreError
 from wwabench.tasks import TaskError, load_suite
 
 log = logging.getLogger(__name__)
@@ -163,10 +162,6 @@ class SubmissionService:
         self.boards = BoardCache(store)
         self.secret = secret
         self.allow_private_urls = allow_private_urls
-        # Quota check and run creation as one step, so two submissions from one key in
-        # this process cannot both pass the check (workers in other processes only
-        # ever lower the count).
-        self._quota = threading.Lock()
 
     # --- authentication ---
 
@@ -204,8 +199,12 @@ class SubmissionService:
             raise HTTPException(503, "the task suite is unavailable; try again later") from None
         episodes = len(tasks) * body.trials
         credential = encrypt(self.secret, api_key) if api_key else None
-        with self._quota:
-            self._check_quota(key, episodes)
+        if episodes > key.max_queued:
+            raise self._over_quota(
+                f"this submission needs {episodes} episodes, more than this key's limit of "
+                f"{key.max_queued} queued episodes: submit fewer trials"
+            )
+        try:
             meta = lifecycle.create(
                 self.store,
                 model=spec,
@@ -216,9 +215,17 @@ class SubmissionService:
                 queued=True,
                 credential=credential,
                 submitted_by=key.id,
+                # Checked in the transaction that makes the run: the service may run as
+                # several processes, and a lock in this one would not hold in the others.
+                max_queued=key.max_queued,
                 name=body.display_name,
                 model_meta=body.metadata.model_dump(exclude_none=True),
             )
+        except QuotaExceeded as exc:
+            raise self._over_quota(
+                f"quota: this key has {exc.queued} episodes queued; {episodes} more would "
+                f"exceed its limit of {key.max_queued}"
+            ) from None
         log.info("run %s queued: %s, %d episodes, key %d", meta.id, spec, episodes, key.id)
         return SubmissionCreated(
             id=meta.id, status=RunStatus.QUEUED, episodes=episodes, links=_links(meta.id)
@@ -252,21 +259,8 @@ class SubmissionService:
             raise HTTPException(400, "base_url refused: no query string (send api_key instead)")
         return checked
 
-    def _check_quota(self, key: ApiKeyRow, episodes: int) -> None:
-        queued = self.store.queued_episodes(key.id)
-        if queued + episodes <= key.max_queued:
-            return
-        if episodes > key.max_queued:
-            detail = (
-                f"this submission needs {episodes} episodes, more than this key's limit of "
-                f"{key.max_queued} queued episodes: submit fewer trials"
-            )
-        else:
-            detail = (
-                f"quota: this key has {queued} episodes queued; {episodes} more would exceed "
-                f"its limit of {key.max_queued}"
-            )
-        raise HTTPException(429, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    def _over_quota(self, detail: str) -> HTTPException:
+        return HTTPException(429, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     def status(self, run_id: str) -> SubmissionStatus:
         run = self.run(run_id)

@@ -14,7 +14,7 @@ from wwabench.store.base import StoreError
 from wwabench.store.engine import connect, migrate
 from wwabench.store.keys import KeyStore, hash_key
 from wwabench.store.queue import Lease, QueueStore
-from wwabench.store.runs import RunMeta, RunStore, finished
+from wwabench.store.runs import QuotaExceeded, RunMeta, RunStore, finished
 from wwabench.store.schema import (
     ApiKeyRow,
     Base,
@@ -37,6 +37,7 @@ __all__ = [
     "EpisodeRow",
     "Lease",
     "ModelRow",
+    "QuotaExceeded",
     "RunMeta",
     "RunRow",
     "Store",

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.store.base import StoreBase
@@ -97,10 +97,14 @@ class QueueStore(StoreBase):
     def queued_episodes(self, key_id: int) -> int:
         """Episodes without a result in the runs one API key submitted (its quota)."""
         with self.session() as s:
-            return len(
-                s.scalars(
-                    select(EpisodeRow.id)
-                    .join(RunRow, RunRow.id == EpisodeRow.run_id)
-                    .where(RunRow.submitted_by == key_id, EpisodeRow.status.not_in(FINISHED))
-                ).all()
-            )
+            return s.scalar(waiting_episodes(key_id)) or 0
+
+
+def waiting_episodes(key_id: int) -> Select[int]:
+    """The count of episodes without a result in the runs one API key submitted: what its
+    quota limits (Store.create_run checks it)."""
+    return (
+        select(func.count(EpisodeRow.id))
+        .join(RunRow, RunRow.id == EpisodeRow.run_id)
+        .where(RunRow.submitted_by == key_id, EpisodeRow.status.not_in(FINISHED))
+    )

@@ -13,13 +13,31 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.store.base import StoreBase, StoreError
-from wwabench.store.schema import CheckRow, EpisodeRow, ModelRow, RunRow, TranscriptRow, _now
+from wwabench.store.queue import waiting_episodes
+from wwabench.store.schema import (
+    ApiKeyRow,
+    CheckRow,
+    EpisodeRow,
+    ModelRow,
+    RunRow,
+    TranscriptRow,
+    _now,
+)
+
+
+class QuotaExceeded(StoreError):
+    """The key's episodes without a result plus the new run's would pass its limit."""
+
+    def __init__(self, queued: int) -> None:
+        super().__init__(f"{queued} episodes already queued")
+        self.queued = queued
 
 
 @dataclass(frozen=True)
@@ -51,11 +69,21 @@ class RunStore(StoreBase):
 
     def model(self, s: Session, spec: str, name: str | None = None) -> ModelRow:
         row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
-        if row is None:
-            row = ModelRow(spec=spec, name=name or spec, meta={})
-            s.add(row)
-            s.flush()
-        return row
+        if row is not None:
+            return row
+        # Another process (a second server process, a worker host) may make the same
+        # model between the select and the insert: theirs is then taken, not a unique
+        # violation (a 500 for the submission).
+        values = {"spec": spec, "name": name or spec, "meta": {}, "created": _now()}
+        insert: Insert
+        if s.get_bind().dialect.name == "postgresql":
+            insert = postgresql.insert(ModelRow).values(values).on_conflict_do_nothing()
+        elif s.get_bind().dialect.name == "sqlite":
+            insert = sqlite.insert(ModelRow).values(values).on_conflict_do_nothing()
+        else:
+            insert = ModelRow.__table__.insert().values(values)  # type: ignore[attr-defined]
+        s.execute(insert)
+        return s.scalars(select(ModelRow).where(ModelRow.spec == spec)).one()
 
     def create_run(
         self,
@@ -65,14 +93,20 @@ class RunStore(StoreBase):
         queued: bool = False,
         credential: str | None = None,
         submitted_by: int | None = None,
+        max_queued: int | None = None,
         name: str | None = None,
         model_meta: dict[str, Any] | None = None,
     ) -> None:
         """The run and one pending episode per (round, seed), trial k using seeds[k].
 
         A `queued` run is left to the service's workers; otherwise the caller runs it.
+        With `max_queued`, the run is made only if the episodes without a result of the
+        key `submitted_by` and the new run's are at most that many (else QuotaExceeded),
+        counted in the same transaction as the run is made.
         """
         with self.session() as s, s.begin():
+            if max_queued is not None and submitted_by is not None:
+                self._hold_quota(s, submitted_by, len(meta.seeds) * len(meta.tasks), max_queued)
             known = s.scalar(select(ModelRow.id).where(ModelRow.spec == meta.model))
             model = self.model(s, meta.model, name)
             if known is None and model_meta:
@@ -103,6 +137,17 @@ class RunStore(StoreBase):
                             status=EpisodeStatus.PENDING,
                         )
                     )
+
+    def _hold_quota(self, s: Session, key_id: int, episodes: int, max_queued: int) -> None:
+        # A write first: it takes SQLite's write lock (the whole database) or PostgreSQL's
+        # lock on the key's row until the transaction ends, so two submissions of one key,
+        # in any process, count and create one after the other, never both on one count.
+        s.execute(
+            update(ApiKeyRow).where(ApiKeyRow.id == key_id).values(max_queued=ApiKeyRow.max_queued)
+        )
+        queued = s.scalar(waiting_episodes(key_id)) or 0
+        if queued + episodes > max_queued:
+            raise QuotaExceeded(queued)
 
     def add_trials(self, run_id: str, trials: int) -> list[int]:
         """Give a run `trials` more trials, each a new seed after its last; their
