@@ -12,8 +12,8 @@ methodology's formula), and they are marked: model specs start with `synthetic:`
 with `synthetic-`, the sandbox is `synthetic` and every model's metadata has
 `"synthetic": true`. Never seed a store whose results are published.
 
-Rows go in with SQLAlchemy Core bulk inserts on the ORM tables (one executemany per table),
-so 10,000 episodes take seconds, not the minutes one transaction per episode would.
+The runs go in through `Store.import_runs` (bulk inserts, one per table), so 10,000
+episodes take seconds, not the minutes one transaction per episode would.
 """
 
 from __future__ import annotations
@@ -24,45 +24,17 @@ import json
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-
-from sqlalchemy import Connection, insert
 
 from wwabench import __version__
 from wwabench.config import EpisodeStatus, RunStatus
-from wwabench.store import (
-    CheckRow,
-    EpisodeRow,
-    ModelRow,
-    RunRow,
-    Store,
-    TranscriptRow,
-)
+from wwabench.episode.record import AgentResult, CheckResult, Episode
+from wwabench.store import ModelInfo, Store, StoredEpisode, StoredRun
 from wwabench.tasks import load_suite, suite_version
 
 SIZES = (0.5, 1.5, 3.0, 7.0, 8.0, 14.0, 32.0, 70.0)  # billions, for the local models
 ERROR_RATE = 0.003  # infrastructure errors: rare, but the pages must show them
-EMPTY_EPISODE: dict[str, Any] = {
-    "error": "",
-    "score": 0.0,
-    "correctness": 0.0,
-    "efficiency": 0.0,
-    "solved": False,
-    "stop": "",
-    "turns": 0,
-    "steps": 0,
-    "tool_calls": 0,
-    "failed_calls": 0,
-    "wrong_commands": 0,
-    "input_tokens": 0,
-    "output_tokens": 0,
-    "seconds": 0.0,
-    "model_seconds": 0.0,
-    "retry_seconds": 0.0,
-    "tool_seconds": 0.0,
-    "turn_kinds": {},
-}
 
 
 @dataclass(frozen=True)
@@ -98,22 +70,13 @@ def _model(i: int, rng: random.Random) -> FakeModel:
     )
 
 
-def _episode(
-    model: FakeModel, rnd: Round, seed: int, trial: int, rng: random.Random
-) -> dict[str, Any]:
-    """One episode's row, its outcome drawn from the model's ability and the round's difficulty."""
-    # Every row has every key: an executemany takes its columns from the first row.
-    base: dict[str, Any] = {
-        **EMPTY_EPISODE,
-        "task": rnd.task,
-        "category": rnd.category,
-        "seed": seed,
-        "trial": trial,
-        "reference_steps": rnd.reference_steps,
-        "finished": dt.datetime.now(dt.UTC),
-    }
+def _episode(model: FakeModel, rnd: Round, seed: int, trial: int, rng: random.Random) -> Episode:
+    """One episode, its outcome drawn from the model's ability and the round's difficulty."""
+    base = Episode(
+        task=rnd.task, category=rnd.category, seed=seed, reference_steps=rnd.reference_steps
+    )
     if rng.random() < ERROR_RATE:
-        return {**base, "status": EpisodeStatus.ERROR, "error": "synthetic infrastructure error"}
+        return replace(base, status=EpisodeStatus.ERROR, error="synthetic infrastructure error")
     p = 1.0 / (1.0 + math.exp(-(model.ability - rnd.difficulty)))
     solved = rng.random() < p
     # Unsolved rounds often earn partial credit from some of their checks.
@@ -126,67 +89,59 @@ def _episode(
     )
     bad_turns = min(steps, failed)
     seconds = steps * rng.uniform(1.0, 6.0)
-    return {
-        **base,
-        "status": EpisodeStatus.OK,
-        "score": 100.0 * (0.7 * correctness + 0.3 * correctness * efficiency),
-        "correctness": correctness,
-        "efficiency": efficiency,
-        "solved": solved,
-        "stop": "submitted" if rng.random() < 0.9 else "max_steps",
-        "turns": steps,
-        "steps": steps,
-        "tool_calls": steps,
-        "failed_calls": failed,
-        "wrong_commands": wrong,
-        "input_tokens": steps * rng.randint(800, 2500),
-        "output_tokens": steps * rng.randint(40, 300),
-        "seconds": seconds,
-        "model_seconds": 0.7 * seconds,
-        "tool_seconds": 0.2 * seconds,
-        "turn_kinds": {
-            "native": steps - bad_turns,
-            **({"malformed": bad_turns} if bad_turns else {}),
-        },
-    }
+    agent = AgentResult(
+        stop="submitted" if rng.random() < 0.9 else "max_steps",
+        turns=steps,
+        steps=steps,
+        tool_calls=steps,
+        failed_calls=failed,
+        wrong_commands=wrong,
+        input_tokens=steps * rng.randint(800, 2500),
+        output_tokens=steps * rng.randint(40, 300),
+        model_seconds=0.7 * seconds,
+        tool_seconds=0.2 * seconds,
+        turn_kinds={"native": steps - bad_turns, **({"malformed": bad_turns} if bad_turns else {})},
+    )
+    check = CheckResult("synthetic check", 1.0, solved, exit_code=0 if solved else 1, seconds=0.1)
+    return replace(
+        base,
+        score=100.0 * (0.7 * correctness + 0.3 * correctness * efficiency),
+        correctness=correctness,
+        efficiency=efficiency,
+        agent=agent,
+        checks=[check],
+        seconds=seconds,
+    )
 
 
-def _transcript(model: FakeModel, ep: dict[str, Any]) -> str:
+def _transcript(model: FakeModel, ep: Episode) -> str:
     """A few lines in the transcript format, enough for the transcript page to show."""
     events: list[dict[str, Any]] = [
-        {"t": 0.0, "event": "episode_start", "task": ep["task"], "seed": ep["seed"],
+        {"t": 0.0, "event": "episode_start", "task": ep.task, "seed": ep.seed,
          "model": model.spec},
         {"t": 0.0, "event": "instruction", "text": "Synthetic round (load-test data).",
          "params": {}},
         {"t": 1.0, "event": "model_turn", "turn": 1, "latency": 1.0, "kind": "native",
          "finish": "tool_calls", "text": "",
          "tool_calls": [{"id": "c1", "name": "bash", "arguments": {"command": "ls"}}],
-         "usage": {"input": ep.get("input_tokens", 0), "output": ep.get("output_tokens", 0)},
+         "usage": {"input": ep.agent.input_tokens, "output": ep.agent.output_tokens},
          "raw": None},
         {"t": 1.1, "event": "tool_result", "turn": 1, "call_id": "c1", "tool": "bash",
          "outcome": "ok", "exit_code": 0, "duration": 0.01, "output_bytes": 22,
          "output": "exit code: 0\nstdout:\nREADME\n"},
     ]  # fmt: skip
-    if ep["status"] == EpisodeStatus.OK:
+    if ep.status == EpisodeStatus.OK:
         events += [
             {"t": 1.2, "event": "submit", "turn": 1, "call_id": "c2"},
             {"t": 1.5, "event": "check", "name": "synthetic check", "weight": 1.0,
-             "passed": ep["solved"], "exit_code": 0 if ep["solved"] else 1, "output": ""},
-            {"t": 1.6, "event": "episode_end", "status": EpisodeStatus.OK, "score": ep["score"],
-             "correctness": ep["correctness"], "efficiency": ep["efficiency"],
-             "seconds": ep["seconds"]},
+             "passed": ep.solved, "exit_code": 0 if ep.solved else 1, "output": ""},
+            {"t": 1.6, "event": "episode_end", "status": EpisodeStatus.OK, "score": ep.score,
+             "correctness": ep.correctness, "efficiency": ep.efficiency,
+             "seconds": ep.seconds},
         ]  # fmt: skip
     else:
-        events.append({"t": 1.2, "event": "error", "error": ep["error"]})
+        events.append({"t": 1.2, "event": "error", "error": ep.error})
     return "".join(json.dumps(e) + "\n" for e in events)
-
-
-def _model_id(conn: Connection, model: FakeModel, found: ModelRow | None) -> int:
-    """The model's row: `found`, when the store was seeded before (specs are unique)."""
-    if found is not None:
-        return found.id
-    row = {"spec": model.spec, "name": model.name, "meta": model.meta}
-    return int(conn.execute(insert(ModelRow).values(**row).returning(ModelRow.id)).scalar_one())
 
 
 def seed(store: Store, models: int = 30, episodes: int = 10_000, rng_seed: int = 0) -> None:
@@ -199,60 +154,39 @@ def seed(store: Store, models: int = 30, episodes: int = 10_000, rng_seed: int =
     trials = max(1, round(episodes / (models * len(rounds))))
     start = dt.datetime.now(dt.UTC)
     stamp = start.strftime("%Y%m%d-%H%M%S-%f")  # a second seeding adds runs, never clashes
-    fakes = [_model(i, rng) for i in range(models)]
-    known = {model.spec: store.find_model(model.spec) for model in fakes}
-    with store.engine.begin() as conn:
-        run_rows, episode_rows, owners = [], [], []
-        for i, model in enumerate(fakes):
-            run_id = f"synthetic-{stamp}-{i:03d}"
-            created = start - dt.timedelta(minutes=models - i)
-            run_rows.append(
-                {
-                    "id": run_id,
-                    "model_id": _model_id(conn, model, known[model.spec]),
-                    "suite_version": version,
-                    "harness_version": __version__,
-                    "params": {"synthetic": True},
-                    "seeds": list(range(trials)),
-                    "tasks": [r.task for r in rounds],
-                    "sandbox": "synthetic",
-                    "host": {"synthetic": True},
-                    "status": RunStatus.DONE,
-                    "created": created,
-                    "finished": created + dt.timedelta(minutes=1),
-                    "seconds": 60.0,
-                    "queued": False,
-                }
+    runs = []
+    for i in range(models):
+        model = _model(i, rng)
+        created = start - dt.timedelta(minutes=models - i)
+        stored = []
+        for trial in range(trials):
+            for rnd in rounds:
+                ep = _episode(model, rnd, trial, trial, rng)
+                ep = replace(ep, transcript=_transcript(model, ep))
+                stored.append(StoredEpisode(ep, trial=trial, finished=start))
+        runs.append(
+            StoredRun(
+                id=f"synthetic-{stamp}-{i:03d}",
+                model=ModelInfo(model.spec, model.name, model.meta),
+                suite_version=version,
+                harness_version=__version__,
+                params={"synthetic": True},
+                seeds=list(range(trials)),
+                tasks=[r.task for r in rounds],
+                sandbox="synthetic",
+                host={"synthetic": True},
+                status=RunStatus.DONE,
+                created=created,
+                finished=created + dt.timedelta(minutes=1),
+                seconds=60.0,
+                price_in=None,
+                price_out=None,
+                submitted_by=None,
+                queued=False,
+                episodes=stored,
             )
-            for trial in range(trials):
-                for rnd in rounds:
-                    ep = _episode(model, rnd, trial, trial, rng)
-                    episode_rows.append({"run_id": run_id, **ep})
-                    owners.append(model)
-        conn.execute(insert(RunRow), run_rows)
-        # RETURNING in parameter order pairs each new id with its row (SQLite and PostgreSQL).
-        ids = conn.execute(
-            insert(EpisodeRow).returning(EpisodeRow.id, sort_by_parameter_order=True),
-            episode_rows,
-        ).scalars()
-        checks, transcripts = [], []
-        for ep_id, ep, model in zip(ids, episode_rows, owners, strict=True):
-            transcripts.append({"episode_id": ep_id, "jsonl": _transcript(model, ep)})
-            if ep["status"] == EpisodeStatus.OK:
-                checks.append(
-                    {
-                        "episode_id": ep_id,
-                        "name": "synthetic check",
-                        "weight": 1.0,
-                        "passed": ep["solved"],
-                        "exit_code": 0 if ep["solved"] else 1,
-                        "output": "",
-                        "seconds": 0.1,
-                    }
-                )
-        conn.execute(insert(TranscriptRow), transcripts)
-        if checks:
-            conn.execute(insert(CheckRow), checks)
+        )
+    store.import_runs(runs)
 
 
 def main() -> None:

@@ -1,12 +1,13 @@
 """Fixtures, and the hook that marks each test by the real parts it needs.
 
 The markers (registered in pyproject.toml) are `sandbox` (a real bubblewrap sandbox),
-`postgres` (a PostgreSQL server), `browser` (Chromium) and `llm` (a real local model on
-the llama.cpp engine, or its weights). A test that uses a part directly carries the mark
-itself; a test that gets one through a fixture below is marked by the fixture: the
-parametrized ones mark their real-backend parameter (`any_factory[bwrap]`,
-`db_url[postgresql]`), and pytest_collection_modifyitems marks the users of the others
-(FIXTURE_MARKS), however deep in the fixture chain they use them.
+`postgres` (a PostgreSQL server), `browser` (Chromium), `llm` (a real local model on
+the llama.cpp engine, or its weights) and `netns` (network namespaces as hosts). A test
+that uses a part directly carries the mark itself; a test that gets one through a
+fixture below is marked by the fixture: the parametrized ones mark their real-backend
+parameter (`any_factory[bwrap]`, `db_url[postgresql]`), and
+pytest_collection_modifyitems marks the users of the others (FIXTURE_MARKS), however
+deep in the fixture chain they use them.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 from wwabench import __version__
 from wwabench.config import RunStatus
 from wwabench.episode.record import Episode
-from wwabench.store import RunMeta, RunRow, Store
+from wwabench.store import RunMeta, Store, StoredRun
 from wwabench.tasks import Task, suite_version
 
 # Plays (round, seed) pairs, handing each finished episode to the callback as it ends.
@@ -92,7 +92,7 @@ def create(
 
 
 def repeat(
-    store: Store, run: RunRow, tasks: Sequence[Task], sandbox: str, *, queued: bool = False
+    store: Store, run: StoredRun, tasks: Sequence[Task], sandbox: str, *, queued: bool = False
 ) -> RunMeta:
     """A new run of the same model, parameters, seeds, prices and submitter as `run`, on
     `tasks` (the same suite version, or the current one when the suite moved on)."""

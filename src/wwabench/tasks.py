@@ -16,7 +16,10 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wwabench.harbor.taskdir import HarborTask
 
 SUITE_DIR = Path(__file__).parent / "suite"  # the core suite: 12 rounds, all medium
 LADDER_DIR = Path(__file__).parent / "ladder"  # the ladder's easy and hard rounds
@@ -72,6 +75,8 @@ class Task:
     solution: tuple[Step, ...]
     setup_script: str | None
     level: str = "medium"
+    # A Harbor task (docs/harbor.md): its own environment and its verifier's reward.
+    harbor: HarborTask | None = None
 
     @property
     def reference_steps(self) -> int:
@@ -90,7 +95,8 @@ class Task:
         params = {"seed": str(seed), **built.params}
 
         def fill(text: str, where: str) -> str:
-            return substitute(text, params, self.path / where)
+            # A Harbor task has no params, and its `{{...}}` are its own text.
+            return text if self.harbor is not None else substitute(text, params, self.path / where)
 
         return Variant(
             task=self,
@@ -248,6 +254,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_task(task_dir: Path) -> Task:
+    from wwabench.harbor.taskdir import is_harbor_task
+
+    if is_harbor_task(task_dir):
+        from wwabench.harbor.task import load
+
+        return load(task_dir)
     toml_path = task_dir / "task.toml"
     meta = _read_toml(toml_path)
     task_id = _str(meta, "id", toml_path)

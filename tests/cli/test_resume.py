@@ -44,7 +44,7 @@ def test_sigkill_midway_then_resume(tmp_path: Path, results_db: str) -> None:
     while time.monotonic() < deadline:
         runs = store.runs()
         if runs:
-            done = [e.task for e in store.run(runs[0].id).episodes if e.status == "ok"]
+            done = [e.task for e in store.run(runs[0].id).records if e.status == "ok"]
             if len(done) >= 2:
                 break
         time.sleep(0.1)
@@ -54,7 +54,9 @@ def test_sigkill_midway_then_resume(tmp_path: Path, results_db: str) -> None:
 
     (run,) = store.runs()
     assert run.status == "running"  # killed: nobody marked it
-    before = {(e.task, e.seed): e.finished for e in store.run(run.id).episodes if e.finished}
+    before = {
+        (e.record.task, e.record.seed): e.finished for e in store.run(run.id).episodes if e.finished
+    }
     pending = store.pending(run.id)
     assert len(before) + len(pending) == TRIALS
 
@@ -67,11 +69,12 @@ def test_sigkill_midway_then_resume(tmp_path: Path, results_db: str) -> None:
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     after = store.run(run.id)
     assert after.status == "done" and store.pending(run.id) == []
-    assert len(after.episodes) == TRIALS and all(e.status == "ok" for e in after.episodes)
+    assert len(after.episodes) == TRIALS and all(e.status == "ok" for e in after.records)
     # Finished episodes were kept as they were, not run again...
-    for e in after.episodes:
+    for stored in after.episodes:
+        e = stored.record
         if (e.task, e.seed) in before:
-            assert e.finished == before[(e.task, e.seed)]
+            assert stored.finished == before[(e.task, e.seed)]
         # ...and each stored transcript is one complete attempt, with one set of checks.
         events = [ev["event"] for ev in parse_transcript(store.transcript(run.id, e.task, e.seed))]
         assert events.count("episode_start") == 1 and events[-1] == "episode_end"
@@ -93,7 +96,7 @@ def test_extend_adds_trials_with_new_seeds_and_keeps_the_old(
     assert first.returncode == 0, first.stdout + first.stderr
     store = Store(results_db)
     (run,) = store.runs()
-    before = {(e.task, e.seed): e.finished for e in store.run(run.id).episodes}
+    before = {(e.record.task, e.record.seed): e.finished for e in store.run(run.id).episodes}
     assert sorted(s for _, s in before) == [5, 6]
 
     more = subprocess.run(
@@ -106,11 +109,11 @@ def test_extend_adds_trials_with_new_seeds_and_keeps_the_old(
     assert "seeds 7-8" in more.stdout
     after = store.run(run.id)
     assert after.status == "done" and after.seeds == [5, 6, 7, 8]
-    assert [(e.seed, e.trial) for e in after.episodes] == [(5, 0), (6, 1), (7, 2), (8, 3)]
-    assert all(e.status == "ok" and e.score == 100.0 for e in after.episodes)
+    assert [(e.record.seed, e.trial) for e in after.episodes] == [(5, 0), (6, 1), (7, 2), (8, 3)]
+    assert all(e.status == "ok" and e.score == 100.0 for e in after.records)
     for e in after.episodes:
-        if (e.task, e.seed) in before:
-            assert e.finished == before[(e.task, e.seed)]  # not run again
+        if (e.record.task, e.record.seed) in before:
+            assert e.finished == before[(e.record.task, e.record.seed)]  # not run again
     assert len(store.runs()) == 1  # the same run, not a new one
 
 

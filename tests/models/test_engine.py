@@ -152,7 +152,7 @@ def test_segfault_mid_round_stops_the_run_and_resume_finishes_it(
     store = Store(results_db)
     row = store.run(run.id)
     assert row.status == "interrupted"
-    assert all(e.status != "error" for e in row.episodes)  # excluded nothing: it is pending
+    assert all(e.status != "error" for e in row.records)  # excluded nothing: it is pending
     crashed_round = (target.stem.split("__seed")[0], int(target.stem.split("__seed")[1]))
     assert crashed_round in store.pending(run.id)
     assert any('"model_crashed"' in line for line in target.read_text().splitlines())
@@ -163,4 +163,4 @@ def test_segfault_mid_round_stops_the_run_and_resume_finishes_it(
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     after = store.run(run.id)
     assert after.status == "done" and store.pending(run.id) == []
-    assert len(after.episodes) == 3 and all(e.status == "ok" for e in after.episodes)
+    assert len(after.episodes) == 3 and all(e.status == "ok" for e in after.records)

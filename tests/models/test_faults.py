@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from wwabench.episode.tools import TOOLS
 from wwabench.models import Message, ModelParams, ModelUnavailable
-from wwabench.models.faults import Classified, Fault, RetryPolicy, call_with_retries
+from wwabench.models.faults import Classified, Fault, RetryPolicy, call_with_retries, retry_after
 from wwabench.models.openai_compat import OpenAIProvider
 
 from ..support.stub_server import Reply, chat_completion, stub_server
@@ -69,6 +74,70 @@ def test_unclassified_errors_propagate() -> None:
 
     with pytest.raises(ValueError):
         call_with_retries(fn, classify, RetryPolicy(), lambda s: None)
+
+
+def test_retry_after_in_seconds_or_as_an_http_date() -> None:
+    assert retry_after({"retry-after": "7"}) == 7.0 and retry_after({}) is None
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    seconds = retry_after({"retry-after": email.utils.format_datetime(when, usegmt=True)})
+    assert seconds is not None and 28.0 <= seconds <= 30.0
+    past = email.utils.format_datetime(dt.datetime(2001, 1, 1, tzinfo=dt.UTC), usegmt=True)
+    assert retry_after({"retry-after": past}) == 0.0
+    assert retry_after({"retry-after": "soon"}) is None
+
+
+class Gate:
+    """A gate that records what passes through it and holds each call back 0.5 s."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    @contextmanager
+    def admit(self) -> Iterator[float]:
+        self.log.append("in")
+        try:
+            yield 0.5
+        finally:
+            self.log.append("out")
+
+    def rate_limited(self, seconds: float) -> None:
+        self.log.append(f"429 {seconds}")
+
+
+def test_every_attempt_passes_the_gate_and_a_rate_limit_is_told_to_it() -> None:
+    waits: list[float] = []
+    gate = Gate()
+    faults = iter([Boom(Fault.RATE_LIMIT, 7.0), Boom(Fault.TRANSIENT)])
+
+    def fn() -> str:
+        assert gate.log[-1] == "in"  # called inside the gate, never around it
+        fault = next(faults, None)
+        if fault is not None:
+            raise fault
+        return "ok"
+
+    value, waited = call_with_retries(fn, classify, RetryPolicy(first_wait=2.0), waits.append, gate)
+    assert value == "ok"
+    # A transient fault is not the provider's rate limit: only the 429 is told.
+    assert gate.log == ["in", "out", "429 7.0", "in", "out", "in", "out"]
+    assert waited == sum(waits) + 3 * 0.5  # backoff and time held back at the gate
+
+
+def test_time_held_back_at_the_gate_is_not_spent_from_the_retry_budget() -> None:
+    gate = Gate()
+    attempts = iter([Boom(Fault.RATE_LIMIT, 1.0), Boom(Fault.RATE_LIMIT, 1.0)])
+
+    def fn() -> str:
+        fault = next(attempts, None)
+        if fault is not None:
+            raise fault
+        return "ok"
+
+    # 2 s of retries fit a 2.5 s budget; the 1.5 s at the gate would not have.
+    policy = RetryPolicy(budget_seconds=2.5)
+    value, waited = call_with_retries(fn, classify, policy, lambda s: None, gate)
+    assert value == "ok" and waited == 3.5
+    assert gate.log.count("429 1.0") == 2
 
 
 @pytest.fixture

@@ -64,8 +64,9 @@ def test_constrained_mode_holds_every_reply_to_a_call(
     assert result.exit_code == 0, result.output
     store = Store(url)
     (run,) = store.runs()
-    (ep,) = run.episodes
-    assert ep.turn_kinds and not {"malformed", "no_call", "truncated"} & set(ep.turn_kinds)
+    (ep,) = run.records
+    kinds = ep.agent.turn_kinds
+    assert kinds and not {"malformed", "no_call", "truncated"} & set(kinds)
     assert board(store) == [] and [s.model for s in board(store, constrained=True)] == [
         f"gguf:{small_model}"
     ]

@@ -140,7 +140,7 @@ def test_report_writes_every_page(site: Site) -> None:
     for s in site.rows:
         run = site.store.run(s.run_id)
         assert (site.index.parent / pages.StaticLinks().run(run.id)).is_file()
-        for e in run.episodes:
+        for e in run.records:
             assert e.status in FINISHED
             page = site.index.parent / pages.StaticLinks().transcript(run.id, e.task, e.seed)
             assert page.is_file(), page

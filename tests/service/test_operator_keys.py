@@ -129,7 +129,7 @@ def served(store: Store, run_id: str, held: list[str]) -> str:
     """Every page and API answer about the run, as the service serves them."""
     client = TestClient(create_app(store, secret=SECRET, held_secrets=held))
     run = store.run(run_id)
-    ep = run.episodes[0]
+    ep = run.records[0]
     urls = [
         f"/api/runs/{run_id}",
         f"/api/runs/{run_id}/transcripts/{ep.task}/{ep.seed}",
@@ -144,7 +144,7 @@ def served(store: Store, run_id: str, held: list[str]) -> str:
 
 def stored(store: Store, run_id: str) -> str:
     run = store.run(run_id)
-    ep = run.episodes[0]
+    ep = run.records[0]
     return ep.error + store.transcript(run_id, ep.task, ep.seed) + json.dumps(run.params)
 
 
@@ -159,7 +159,7 @@ def test_a_keyless_submission_never_carries_the_operators_keys(
         with_base_url(store, "r1", stub.url + wire.path)
         assert worker(store).step()
     assert len(stub.received) == 1
-    (ep,) = store.run("r1").episodes
+    (ep,) = store.run("r1").records
     assert ep.status == "ok", ep.error  # the episode ran: the stub answered it
     leaked = [v for v in VALUES if v in sent(stub.received)]
     assert leaked == [], f"{name}: the worker sent the operator's {leaked}"
@@ -198,7 +198,7 @@ def test_echoed_operator_secrets_are_neither_stored_nor_served(
         with_base_url(store, "r3", stub.url + wire.path)
         held = held_secrets(dict(os.environ))  # what `wwabench worker` finds at start
         assert worker(store, held=held).step()
-    (ep,) = store.run("r3").episodes
+    (ep,) = store.run("r3").records
     assert ep.status == "error" and "400" in ep.error
     text = stored(store, "r3")
     assert REDACTED in text
@@ -333,4 +333,4 @@ def test_a_worker_process_ignores_its_environments_provider_settings(
     assert "ignoring this environment's" in r.stdout and "OPENAI_API_KEY" in r.stdout
     assert len(stub.received) == 1 and trap.received == []
     assert not [v for v in VALUES if v in sent(stub.received)]
-    assert store.run("r5").episodes[0].status == "ok"
+    assert store.run("r5").records[0].status == "ok"

@@ -121,7 +121,9 @@ def test_submit_run_crash_a_worker_and_finish(
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     kept = {
-        (e.task, e.seed): e.finished for e in store.run(run_id).episodes if e.finished is not None
+        (e.record.task, e.record.seed): e.finished
+        for e in store.run(run_id).episodes
+        if e.finished is not None
     }
     assert 1 <= len(kept) < 4, "the kill must land midway"
 
@@ -137,12 +139,13 @@ def test_submit_run_crash_a_worker_and_finish(
         second.wait(30)
 
     run = store.run(run_id)
-    assert len(run.episodes) == 4 and all(e.status == "ok" for e in run.episodes)
-    assert len({(e.task, e.seed) for e in run.episodes}) == 4
-    for e in run.episodes:
+    assert len(run.episodes) == 4 and all(e.status == "ok" for e in run.records)
+    assert len({(e.task, e.seed) for e in run.records}) == 4
+    for stored in run.episodes:
+        e = stored.record
         if (e.task, e.seed) in kept:  # finished before the crash: kept, not run again
-            assert e.finished == kept[(e.task, e.seed)] and e.attempts == 1
-        assert len(e.checks) == 2 and e.turns >= 1 and e.input_tokens > 0
+            assert stored.finished == kept[(e.task, e.seed)] and stored.attempts == 1
+        assert len(e.checks) == 2 and e.agent.turns >= 1 and e.agent.input_tokens > 0
         assert store.transcript(run_id, e.task, e.seed).count('"event": "episode_start"') == 1
 
     board = httpx.get(f"{base}/api/leaderboard", timeout=10).json()

@@ -37,9 +37,9 @@ def test_two_workers_share_a_queue_and_record_each_episode_once(results_db: str)
         t.join()
     run = store.run("r1")
     assert run.status == "done" and run.finished is not None
-    assert sum(counts.values()) == 8 and all(e.status == "ok" for e in run.episodes)
-    assert all(e.attempts == 1 and e.score == 100.0 for e in run.episodes)
-    assert all(len(e.checks) == 2 for e in run.episodes)  # one set of checks each
+    assert sum(counts.values()) == 8 and all(e.status == "ok" for e in run.records)
+    assert all(e.attempts == 1 and e.record.score == 100.0 for e in run.episodes)
+    assert all(len(e.checks) == 2 for e in run.records)  # one set of checks each
 
 
 @pytest.mark.sandbox
@@ -52,7 +52,7 @@ def test_an_expired_lease_is_taken_over(results_db: str) -> None:
     time.sleep(0.5)
     assert worker(store, "rescuer").step()
     (ep,) = store.run("r2").episodes
-    assert ep.status == "ok" and ep.attempts == 2 and store.run("r2").status == "done"
+    assert ep.record.status == "ok" and ep.attempts == 2 and store.run("r2").status == "done"
     # The crashed worker's lease cannot be renewed any more.
     assert not store.renew(ghost, 30.0)
 
@@ -72,7 +72,7 @@ def test_a_rejected_key_is_an_infrastructure_error_and_never_stored(results_db: 
         assert worker(store, "w").step()
     headers = {k.lower(): v for k, v in stub.received[0]["headers"].items()}
     assert headers["authorization"] == f"Bearer {key}"  # the submitted key was used
-    (ep,) = store.run("r3").episodes
+    (ep,) = store.run("r3").records
     assert ep.status == "error" and "401" in ep.error
     assert key not in ep.error and "[REDACTED]" in ep.error
     assert key not in store.transcript("r3", ep.task, ep.seed)
@@ -100,5 +100,5 @@ def test_worker_refuses_runs_of_another_suite_version(results_db: str) -> None:
     store = Store(results_db)
     queue(store, "r4", "oracle", [0], version="ffffffffffffffff")
     assert worker(store, "w").step()
-    (ep,) = store.run("r4").episodes
+    (ep,) = store.run("r4").records
     assert ep.status == "error" and "suite version" in ep.error

@@ -7,12 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from wwabench.config import EpisodeStatus
 from wwabench.episode.record import AgentResult, CheckResult, Episode
 from wwabench.store import Base, RunMeta, Store, StoreError, connect, migrate
+from wwabench.store.engine import MIGRATIONS
 
 TASKS = {"alpha": "git", "beta": "shell"}
 
@@ -65,6 +68,48 @@ def result(task: str, seed: int, score: float = 70.0) -> Episode:
     )
 
 
+def test_a_read_run_imports_into_another_store_and_reads_back_the_same(
+    db_url: str, tmp_path: Path
+) -> None:
+    source = Store(f"sqlite:///{tmp_path / 'source.db'}")
+    source.create_run(meta(), TASKS, name="Model X", model_meta={"open_weights": True})
+    for task, seed in source.pending("run-1"):
+        transcript = f'{{"event": "episode_start", "task": "{task}"}}\n'
+        source.record(
+            "run-1", replace(result(task, seed, score=10.0 * seed), transcript=transcript)
+        )
+    source.finish_run("run-1", 3.0)
+    run = source.run("run-1")
+    # Reads leave transcripts out of the records; an import carries them in.
+    with_text = replace(
+        run,
+        episodes=[
+            replace(
+                e,
+                record=replace(
+                    e.record, transcript=source.transcript("run-1", e.record.task, e.record.seed)
+                ),
+            )
+            for e in run.episodes
+        ],
+    )
+
+    target = Store(db_url)
+    target.import_runs([with_text])
+    back = target.run("run-1")
+    assert back == run  # every field, every episode, every check, in order
+    assert back.model.name == "Model X" and back.model.meta == {"open_weights": True}
+    assert target.transcript("run-1", "beta", 4) == '{"event": "episode_start", "task": "beta"}\n'
+    assert target.pending("run-1") == [] and target.latest_run("scripted:x") == back
+
+
+def newest_revision() -> str:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    (head,) = ScriptDirectory.from_config(cfg).get_heads()  # one line of revisions
+    return str(head)
+
+
 def test_schema_of_the_migrations_matches_the_models(db_url: str) -> None:
     engine = connect(db_url)
     with engine.connect() as conn:
@@ -82,8 +127,9 @@ def test_run_lifecycle_and_first_result_wins(db_url: str) -> None:
     store.finish_run("run-1", 2.0)
     run = store.run("run-1")
     assert run.status == "interrupted" and run.seconds == 2.0
-    (alpha3,) = [e for e in run.episodes if (e.task, e.seed) == ("alpha", 3)]
-    assert alpha3.score == 70.0 and alpha3.checks[0].name == "c1" and alpha3.trial == 0
+    (alpha3,) = [e for e in run.episodes if (e.record.task, e.record.seed) == ("alpha", 3)]
+    assert alpha3.record.score == 70.0 and alpha3.record.checks[0].name == "c1"
+    assert alpha3.trial == 0
     assert store.transcript("run-1", "alpha", 3) == '{"event": "x"}\n'
     for task, seed in store.pending("run-1"):
         store.record("run-1", result(task, seed))
@@ -131,7 +177,7 @@ def test_reads_of_models_runs_and_their_latest_finished_run(db_url: str) -> None
     assert before[0] == 4 and before[2] == 2
     latest = store.latest_run("scripted:x")
     assert latest is not None and latest.id == "run-2"
-    assert latest.model.spec == "scripted:x" and latest.episodes[0].checks[0].name == "c1"
+    assert latest.model.spec == "scripted:x" and latest.records[0].checks[0].name == "c1"
     assert {spec: r.id for spec, r in store.latest_runs().items()} == {"scripted:x": "run-2"}
     assert store.latest_run("scripted:y") is None
     assert [r.id for r in store.runs(model="scripted:x")] == ["run-1", "run-2", "run-3"]
@@ -181,9 +227,11 @@ def test_an_old_database_is_upgraded_with_its_data(db_url: str) -> None:
     run = store.run("old")
     assert run.seconds == 4.5 and run.price_in is None
     (ep,) = run.episodes
-    assert ep.score == 85.0 and ep.attempts == 0 and ep.lease_owner is None
+    assert ep.record.score == 85.0 and ep.attempts == 0
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT lease_owner FROM episodes")).scalar() is None
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == newest_revision()
 
 
 def test_default_store_lives_in_the_data_directory(tmp_path: Path, monkeypatch: object) -> None:

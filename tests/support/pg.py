@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -34,12 +35,17 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    """On 127.0.0.1, and on the `listen` addresses too, trusting clients from the `trust`
+    networks (CIDR): the scale-out tests' worker hosts reach it over a bridge."""
+
+    def __init__(self, listen: Sequence[str] = (), trust: Sequence[str] = ()) -> None:
         # Not under pytest's tmp dir: that is private to root, and the server runs as postgres.
         self.root = Path(tempfile.mkdtemp(prefix="wwabench-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.listen = ["127.0.0.1", *listen]
+        self.trust = list(trust)
 
     def _run(self, *args: str) -> None:
         r = subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=120)
@@ -50,6 +56,8 @@ class PostgresServer:
         if self.as_user:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(_bin("initdb"), "-D", str(self.data), "-U", "wwa", "--auth=trust", "-E", "UTF8")
+        with (self.data / "pg_hba.conf").open("a") as hba:
+            hba.writelines(f"host all all {net} trust\n" for net in self.trust)
         self._run(
             _bin("pg_ctl"),
             "-D",
@@ -58,7 +66,7 @@ class PostgresServer:
             str(self.root / "log"),
             "-w",
             "-o",
-            f"-h 127.0.0.1 -p {self.port} -k {self.root} -F",
+            f"-h {','.join(self.listen)} -p {self.port} -k {self.root} -F",
             "start",
         )
         return f"postgresql+psycopg://wwa@127.0.0.1:{self.port}"

@@ -10,6 +10,7 @@ import typer
 
 from wwabench import __version__
 from wwabench.cli.common import console
+from wwabench.cli.harbor import import_app
 from wwabench.cli.machine import doctor, models_app
 from wwabench.cli.results import compare, items, leaderboard, report, show
 from wwabench.cli.running import (
@@ -18,7 +19,7 @@ from wwabench.cli.running import (
     resume,
     run,
 )
-from wwabench.cli.service import keys_app, requeue, serve, worker
+from wwabench.cli.service import keys_app, providers_app, requeue, serve, worker
 from wwabench.cli.suite import sensitivity, tasks, validate
 
 __all__ = ["app", "main"]
@@ -46,7 +47,9 @@ app.command()(serve)
 app.command()(worker)
 app.command()(requeue)
 app.add_typer(keys_app, name="keys")
+app.add_typer(providers_app, name="providers")
 app.add_typer(models_app, name="models")
+app.add_typer(import_app, name="import")
 
 
 @app.command()

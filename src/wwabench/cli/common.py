@@ -19,7 +19,7 @@ from wwabench.models.builtin import ScriptError
 from wwabench.present import terminal as views
 from wwabench.results.summary import Summary, summarize
 from wwabench.sandbox import SandboxFactory, SandboxUnavailable, default_factory
-from wwabench.store import RunRow, Store, StoreError
+from wwabench.store import Store, StoredRun, StoreError
 from wwabench.tasks import Task, TaskError, load_suite
 
 # Tables stay readable when the output goes to a file or a CI log (Rich assumes 80 columns).
@@ -116,7 +116,7 @@ def print_run(store: Store, run_id: str) -> Summary:
     return summary
 
 
-def find_stored_run(store: Store, run_id: str) -> RunRow:
+def find_stored_run(store: Store, run_id: str) -> StoredRun:
     try:
         return store.run(store.find_run(run_id))
     except StoreError as exc:

@@ -22,7 +22,7 @@ from wwabench.results.summary import (
     is_constrained,
     summarize,
 )
-from wwabench.store import RunRow, Store
+from wwabench.store import Store, StoredRun
 
 
 def show(
@@ -110,7 +110,7 @@ def compare(
         console.print(line, soft_wrap=True)
 
 
-def _find_run_or_model(store: Store, key: str) -> RunRow:
+def _find_run_or_model(store: Store, key: str) -> StoredRun:
     """A run by id prefix, or the latest finished run of a model spec that the main board
     would show (a `--tool-mode constrained` run only when the model has no other)."""
     done = store.runs(status=RunStatus.DONE, model=key)

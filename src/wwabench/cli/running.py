@@ -31,13 +31,13 @@ from wwabench.cli.common import (
     sandbox_factory,
 )
 from wwabench.cli.machine import _checks, _pull_with_progress
-from wwabench.config import DEFAULT_MODEL, FINISHED, EpisodeStatus, RunStatus
+from wwabench.config import DEFAULT_MODEL, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.episode.runner import run_suite
 from wwabench.models import SPEC_HELP, ModelCrashed, ModelParams, Provider, close_provider
 from wwabench.results.summary import export
 from wwabench.sandbox import SandboxFactory
-from wwabench.store import RunRow, Store, StoreError
+from wwabench.store import Store, StoredRun, StoreError
 from wwabench.tasks import SUITE_DIR, Task, suite_version
 
 
@@ -242,7 +242,7 @@ def extend(
     _continue(store, row, selected, jobs, out, unisolated)
 
 
-def _check_suite(suite: Path, row: RunRow) -> list[Task]:
+def _check_suite(suite: Path, row: StoredRun) -> list[Task]:
     selected = load_tasks(suite, list(row.tasks))
     if suite_version(selected) != row.suite_version:
         raise fail(
@@ -254,7 +254,7 @@ def _check_suite(suite: Path, row: RunRow) -> list[Task]:
 
 def _continue(
     store: Store,
-    row: RunRow,
+    row: StoredRun,
     selected: list[Task],
     jobs: int | None,
     out: Path,
@@ -314,7 +314,7 @@ def _execute(
     row = store.run(run_id)
     run_dir = out / run_id
     in_process = row.model.spec.startswith(("local/", "gguf:"))
-    done_before = sum(1 for e in row.episodes if e.status in FINISHED)
+    done_before = sum(1 for e in row.episodes if e.done)
 
     def play(pairs: list[tuple[Task, int]], record: Callable[[Episode], object]) -> object:
         return _run_with_progress(

@@ -1,5 +1,6 @@
 """The service's commands: `serve` (the API and the website), `worker` (runs queued
-episodes), `requeue` and `keys` (the submission API's keys)."""
+episodes), `requeue`, `keys` (the submission API's keys) and `providers` (the limits
+that workers share per provider)."""
 
 from __future__ import annotations
 
@@ -222,4 +223,56 @@ def keys_list(db: DbOpt = None) -> None:
     table = Table("id", "name", "max queued", "created", "revoked")
     for k in open_store(db).api_keys():
         table.add_row(str(k.id), k.name, str(k.max_queued), str(k.created), str(k.revoked or ""))
+    console.print(table)
+
+
+providers_app = typer.Typer(
+    help="Limits every worker shares per provider (an endpoint's host and port).",
+    no_args_is_help=True,
+)
+
+
+@providers_app.command("limit")
+def providers_limit(
+    endpoint: Annotated[
+        str,
+        typer.Argument(help="The provider's base URL (https://api.example.com/v1) or host:port."),
+    ],
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Calls in flight to it at once, across all workers."),
+    ] = None,
+    unlimited: Annotated[bool, typer.Option(help="Remove the cap.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Cap the calls in flight to a provider, across every worker of this store."""
+    from wwabench.service.provider_gate import provider_key
+
+    if (concurrency is None) == (not unlimited):
+        raise fail("give --concurrency N or --unlimited")
+    try:
+        key = provider_key(endpoint)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    open_store(db).set_provider_limit(key, None if unlimited else concurrency)
+    cap = "no cap" if unlimited else f"at most {concurrency} call(s) at once"
+    console.print(f"{escape(key)}: {cap}")
+
+
+@providers_app.command("list")
+def providers_list(db: DbOpt = None) -> None:
+    """Providers with a cap or a cool-down: calls in flight now, and until when they wait."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    table = Table("provider", "cap", "in flight", "cool-down until", "429 seen by")
+    for p in open_store(db).provider_states():
+        cooling = p.cool_until is not None and p.cool_until > now
+        table.add_row(
+            escape(p.provider),
+            str(p.max_concurrent or "-"),
+            str(p.held),
+            p.cool_until.isoformat(timespec="seconds") if cooling and p.cool_until else "-",
+            escape(p.cooled_by) if cooling else "",
+        )
     console.print(table)

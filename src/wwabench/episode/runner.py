@@ -101,7 +101,14 @@ def run_episode(
     try:
         variant = task.variant(seed)
         transcript.event("instruction", text=variant.instruction, params=dict(variant.params))
-        sandbox = factory.create(SandboxSpec(hidden=(*TASK_ROOTS, task.path)))
+        sandbox: Sandbox
+        if task.harbor is not None:
+            from wwabench.harbor.trial import open_trial
+
+            sandbox = open_trial(factory, task.harbor)
+        else:
+            sandbox = factory.create(SandboxSpec(hidden=(*TASK_ROOTS, task.path)))
+        workspace: bytes | None = None
         try:
             prepare_workspace(sandbox, variant)
             model = provider.session(variant)
@@ -114,10 +121,17 @@ def run_episode(
                 transcript,
                 family=provider.params.family,
             )
-            workspace = _export(sandbox, transcript)
+            if task.harbor is not None:
+                from wwabench.harbor.verify import run_verifier
+
+                # Where the agent's processes still run (docs/harbor.md, "Threat model").
+                episode.checks = run_verifier(sandbox, task.harbor)
+            else:
+                workspace = _export(sandbox, transcript)
         finally:
             sandbox.close()
-        episode.checks = run_checks(factory, variant, workspace)
+        if task.harbor is None:
+            episode.checks = run_checks(factory, variant, workspace)
         for check in episode.checks:
             transcript.event("check", **asdict(check))
         a = episode.agent

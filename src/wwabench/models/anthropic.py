@@ -21,6 +21,7 @@ from wwabench.models.faults import (
 )
 
 REQUEST_SECONDS = 600.0
+DEFAULT_BASE_URL = "https://api.anthropic.com"
 FINISH = {"end_turn": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
 
 
@@ -126,9 +127,10 @@ class AnthropicProvider(ApiProvider):
 
     def _connect(self) -> None:
         base_url = self.params.base_url or self.environ.get("ANTHROPIC_BASE_URL")
+        self.endpoint = base_url or DEFAULT_BASE_URL
         self._client = anthropic.Anthropic(
             api_key=self.api_key or "missing",  # explicit: the SDK reads no credential then
-            base_url=base_url or "https://api.anthropic.com",
+            base_url=self.endpoint,
             max_retries=0,  # retries are ours: classified, budgeted and recorded
             timeout=REQUEST_SECONDS,
         )

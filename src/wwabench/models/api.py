@@ -7,7 +7,13 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 
 from wwabench.models import ModelParams
-from wwabench.models.faults import DEFAULT_RETRY, Classified, RetryPolicy, call_with_retries
+from wwabench.models.faults import (
+    DEFAULT_RETRY,
+    CallGate,
+    Classified,
+    RetryPolicy,
+    call_with_retries,
+)
 
 if TYPE_CHECKING:
     from wwabench.tasks import Variant
@@ -24,6 +30,10 @@ class ApiProvider:
     """
 
     KEY_VARIABLES: ClassVar[tuple[str, ...]] = ()
+    # The base URL the client calls, which names the provider whose limits apply.
+    endpoint: str = ""
+    # The limits this provider shares with other processes (a service worker sets it).
+    gate: CallGate | None = None
 
     def __init__(
         self,
@@ -57,4 +67,4 @@ class ApiProvider:
     def _with_retries(
         self, call: Callable[[], T], classify: Callable[[Exception], Classified | None]
     ) -> tuple[T, float]:
-        return call_with_retries(call, classify, self._retry, self._sleep)
+        return call_with_retries(call, classify, self._retry, self._sleep, self.gate)

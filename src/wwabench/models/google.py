@@ -25,6 +25,7 @@ from wwabench.models.faults import (
 )
 
 REQUEST_MS = 600_000
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"  # the SDK's, for the Gemini API
 FINISH = {"STOP": "stop", "MAX_TOKENS": "length"}
 # The SDK sends through httpx2 by default and through httpx when configured to, and
 # passes their network errors through unwrapped.
@@ -209,6 +210,7 @@ class GoogleProvider(ApiProvider):
 
     def _connect(self) -> None:
         params = self.params
+        self.endpoint = params.base_url or DEFAULT_BASE_URL
         self._client = genai.Client(
             api_key=self.api_key or "missing",
             vertexai=False,  # never the environment's Google Cloud credentials

@@ -69,9 +69,10 @@ class OpenAIProvider(ApiProvider):
 
     def _connect(self) -> None:
         env = self.environ
+        self.endpoint = self.params.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         # Every value the SDK would otherwise read from os.environ is given explicitly.
         self._client = openai.OpenAI(
-            base_url=self.params.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            base_url=self.endpoint,
             api_key=self.api_key or "not-needed",
             organization=env.get("OPENAI_ORG_ID") or "",
             project=env.get("OPENAI_PROJECT_ID") or "",

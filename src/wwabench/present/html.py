@@ -28,7 +28,7 @@ from wwabench.present import terminal as views
 from wwabench.results.items import item_stats
 from wwabench.results.stats import Estimate
 from wwabench.results.summary import Summary, board_note
-from wwabench.store import RunRow
+from wwabench.store import StoredRun
 
 CI_NOTE = board_note("wwabench compare A B")
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
@@ -107,7 +107,7 @@ class RunInfo:
     episodes: list[EpisodeRef] = field(default_factory=list)
 
     @classmethod
-    def of(cls, run: RunRow) -> RunInfo:
+    def of(cls, run: StoredRun) -> RunInfo:
         return cls(
             harness_version=run.harness_version,
             params=dict(run.params),
@@ -116,8 +116,9 @@ class RunInfo:
             host=dict(run.host),
             finished=run.finished.isoformat(timespec="seconds") if run.finished else None,
             episodes=[
-                EpisodeRef(e.task, e.seed, e.trial, e.status, e.score, e.error)
+                EpisodeRef(r.task, r.seed, e.trial, r.status, r.score, r.error)
                 for e in run.episodes
+                for r in [e.record]
             ],
         )
 

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
-from wwabench.config import FINISHED, EpisodeStatus, RunStatus
+from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.episode.loop import FAILED_TURNS
+from wwabench.episode.record import Episode
 from wwabench.results.stats import (
     Comparison,
     Estimate,
@@ -26,7 +27,7 @@ from wwabench.results.stats import (
     rate_estimate,
     score_estimate,
 )
-from wwabench.store import EpisodeRow, RunRow, Store
+from wwabench.store import Store, StoredEpisode, StoredRun
 
 
 def board_note(compare: str) -> str:
@@ -103,17 +104,19 @@ class TaskLine:
     seconds: float
 
 
-def scored(run: RunRow) -> list[EpisodeRow]:
-    return [e for e in run.episodes if e.status == EpisodeStatus.OK]
+def scored(run: StoredRun) -> list[Episode]:
+    return [e for e in run.records if e.status == EpisodeStatus.OK]
 
 
 def observations(
-    episodes: Sequence[EpisodeRow], value: str = "score", scale: float = 1.0
+    episodes: Sequence[Episode],
+    value: Callable[[Episode], float] = lambda e: e.score,
+    scale: float = 1.0,
 ) -> list[Obs]:
-    return [Obs(e.task, e.seed, scale * float(getattr(e, value)), e.solved) for e in episodes]
+    return [Obs(e.task, e.seed, scale * value(e), e.solved) for e in episodes]
 
 
-def earned_efficiency(episodes: Sequence[EpisodeRow]) -> list[Obs]:
+def earned_efficiency(episodes: Sequence[Episode]) -> list[Obs]:
     """Efficiency credit as earned, c x e on 0-100: a round that achieves nothing earns none.
 
     With it the score splits exactly: score = 0.7 correctness + 0.3 efficiency, so an agent
@@ -122,12 +125,12 @@ def earned_efficiency(episodes: Sequence[EpisodeRow]) -> list[Obs]:
     return [Obs(e.task, e.seed, 100.0 * e.correctness * e.efficiency, e.solved) for e in episodes]
 
 
-def protocol(episodes: Sequence[EpisodeRow]) -> ProtocolAdherence:
+def protocol(episodes: Sequence[Episode]) -> ProtocolAdherence:
     kinds: Counter[str] = Counter()
     for e in episodes:
-        kinds.update(e.turn_kinds)
+        kinds.update(e.agent.turn_kinds)
     turns = sum(kinds.values())
-    clean = [e for e in episodes if not any(e.turn_kinds.get(k) for k in FAILED_TURNS)]
+    clean = [e for e in episodes if not any(e.agent.turn_kinds.get(k) for k in FAILED_TURNS)]
     return ProtocolAdherence(
         turns=turns,
         kinds={k: n / turns for k, n in sorted(kinds.items())} if turns else {},
@@ -135,17 +138,17 @@ def protocol(episodes: Sequence[EpisodeRow]) -> ProtocolAdherence:
     )
 
 
-def _task_lines(run: RunRow) -> list[TaskLine]:
-    by_task: dict[str, list[EpisodeRow]] = defaultdict(list)
-    for e in run.episodes:
+def _task_lines(run: StoredRun) -> list[TaskLine]:
+    by_task: dict[str, list[Episode]] = defaultdict(list)
+    for e in run.records:
         by_task[e.task].append(e)
     lines = []
     for task, eps in by_task.items():
         ok = [e for e in eps if e.status == EpisodeStatus.OK]
         errors = sum(1 for e in eps if e.status == EpisodeStatus.ERROR)
 
-        def mean(attr: str, ok: list[EpisodeRow] = ok) -> float:
-            return fmean(float(getattr(e, attr)) for e in ok) if ok else 0.0
+        def mean(value: Callable[[Episode], float], ok: list[Episode] = ok) -> float:
+            return fmean(float(value(e)) for e in ok) if ok else 0.0
 
         lines.append(
             TaskLine(
@@ -153,16 +156,16 @@ def _task_lines(run: RunRow) -> list[TaskLine]:
                 category=eps[0].category,
                 episodes=len(ok),
                 errors=errors,
-                score=mean("score"),
-                correctness=mean("correctness"),
-                efficiency=fmean(e.correctness * e.efficiency for e in ok) if ok else 0.0,
+                score=mean(lambda e: e.score),
+                correctness=mean(lambda e: e.correctness),
+                efficiency=mean(lambda e: e.correctness * e.efficiency),
                 solved=sum(e.solved for e in ok),
-                steps=mean("steps"),
+                steps=mean(lambda e: e.agent.steps),
                 reference_steps=eps[0].reference_steps,
-                failed_calls=sum(e.failed_calls for e in ok),
-                wrong_commands=sum(e.wrong_commands for e in ok),
-                stops=",".join(sorted({e.stop for e in ok})) if ok else eps[0].error[:60],
-                seconds=mean("seconds"),
+                failed_calls=sum(e.agent.failed_calls for e in ok),
+                wrong_commands=sum(e.agent.wrong_commands for e in ok),
+                stops=",".join(sorted({e.agent.stop for e in ok})) if ok else eps[0].error[:60],
+                seconds=mean(lambda e: e.seconds),
             )
         )
     return lines
@@ -176,7 +179,7 @@ def _or_none(estimate: Callable[[list[Obs]], Estimate], obs: list[Obs]) -> Estim
     return estimate(obs) if obs else NOTHING
 
 
-def summarize(run: RunRow) -> Summary:
+def summarize(run: StoredRun) -> Summary:
     ok = scored(run)
     trials = len(run.seeds)
     cats: dict[str, list[float]] = defaultdict(list)
@@ -184,8 +187,8 @@ def summarize(run: RunRow) -> Summary:
     for line in lines:
         if line.episodes:
             cats[line.category].append(line.score)
-    tokens_in = sum(e.input_tokens for e in ok)
-    tokens_out = sum(e.output_tokens for e in ok)
+    tokens_in = sum(e.agent.input_tokens for e in ok)
+    tokens_out = sum(e.agent.output_tokens for e in ok)
     cost = None
     if run.price_in is not None and run.price_out is not None:
         cost = (tokens_in * run.price_in + tokens_out * run.price_out) / 1e6
@@ -202,24 +205,24 @@ def summarize(run: RunRow) -> Summary:
         rounds=len({e.task for e in ok}),
         trials=trials,
         episodes=len(ok),
-        errors=sum(1 for e in run.episodes if e.status == EpisodeStatus.ERROR),
-        pending=sum(1 for e in run.episodes if e.status not in FINISHED),
+        errors=sum(1 for e in run.records if e.status == EpisodeStatus.ERROR),
+        pending=sum(1 for e in run.episodes if not e.done),
         score=_or_none(score_estimate, observations(ok)),
-        correctness=_or_none(score_estimate, observations(ok, "correctness", 100.0)),
+        correctness=_or_none(score_estimate, observations(ok, lambda e: e.correctness, 100.0)),
         efficiency=_or_none(score_estimate, earned_efficiency(ok)),
         pass1=_or_none(rate_estimate, observations(ok)),
         pass_k=pass_k,
         categories={c: fmean(v) for c, v in sorted(cats.items())},
         protocol=protocol(ok),
-        failed_calls=sum(e.failed_calls for e in ok),
-        wrong_commands=sum(e.wrong_commands for e in ok),
+        failed_calls=sum(e.agent.failed_calls for e in ok),
+        wrong_commands=sum(e.agent.wrong_commands for e in ok),
         input_tokens=tokens_in,
         output_tokens=tokens_out,
         seconds=run.seconds,
-        model_seconds=sum(e.model_seconds for e in ok),
+        model_seconds=sum(e.agent.model_seconds for e in ok),
         cost=cost,
         tasks=lines,
-        stops=dict(Counter(e.stop for e in ok).most_common()),
+        stops=dict(Counter(e.agent.stop for e in ok).most_common()),
     )
 
 
@@ -230,11 +233,11 @@ def board(
     return board_of(store.runs(status=RunStatus.DONE, suite_version=suite_version), constrained)
 
 
-def is_constrained(run: RunRow) -> bool:
+def is_constrained(run: StoredRun) -> bool:
     return bool(run.params.get("tool_mode") == "constrained")
 
 
-def board_of(done: Sequence[RunRow], constrained: bool = False) -> list[Summary]:
+def board_of(done: Sequence[StoredRun], constrained: bool = False) -> list[Summary]:
     """Of finished runs (oldest first), each model's latest that scored anything, ranked.
 
     A run whose every episode was an infrastructure error (a bad key, an outage) has no
@@ -242,7 +245,7 @@ def board_of(done: Sequence[RunRow], constrained: bool = False) -> list[Summary]
     calls a grammar held to the schema (`--tool-mode constrained`) form a board of their
     own: they measure the work without the format, which the main board must not mix in.
     """
-    latest: dict[str, RunRow] = {}
+    latest: dict[str, StoredRun] = {}
     for run in done:
         if scored(run) and is_constrained(run) == constrained:
             latest[run.model.spec] = run
@@ -279,7 +282,7 @@ class BoardCache:
         return rows
 
 
-def compare_runs(a: RunRow, b: RunRow) -> Comparison:
+def compare_runs(a: StoredRun, b: StoredRun) -> Comparison:
     return compare(observations(scored(a)), observations(scored(b)))
 
 
@@ -294,7 +297,7 @@ def _estimate(e: Estimate) -> dict[str, Any]:
     return {k: _number(v) for k, v in asdict(e).items()}
 
 
-def export(run: RunRow, s: Summary) -> dict[str, Any]:
+def export(run: StoredRun, s: Summary) -> dict[str, Any]:
     """results.json: the run's metadata, its statistics and every episode."""
     return {
         "run_id": run.id,
@@ -332,28 +335,35 @@ def export(run: RunRow, s: Summary) -> dict[str, Any]:
     }
 
 
-# results.json's episode entries, named here rather than taken from the table: a column
-# added for storage's sake (a worker's lease) is not a result, and must not become one.
-EPISODE_FIELDS = (
-    "task", "category", "seed", "trial", "status", "error", "score", "correctness",
-    "efficiency", "solved", "reference_steps", "stop", "turns", "steps", "tool_calls",
-    "failed_calls", "wrong_commands", "input_tokens", "output_tokens", "seconds",
-    "model_seconds", "retry_seconds", "tool_seconds", "turn_kinds", "finished", "attempts",
-)  # fmt: skip
-
-
-def _episode(e: EpisodeRow) -> dict[str, Any]:
-    fields = {name: getattr(e, name) for name in EPISODE_FIELDS}
-    fields["finished"] = e.finished.isoformat() if e.finished else None
-    fields["checks"] = [
-        {
-            "name": c.name,
-            "weight": c.weight,
-            "passed": c.passed,
-            "exit_code": c.exit_code,
-            "output": c.output,
-            "seconds": c.seconds,
-        }
-        for c in e.checks
-    ]
-    return fields
+def _episode(stored: StoredEpisode) -> dict[str, Any]:
+    """One entry of results.json's episodes: the record's fields, flat, in a fixed order."""
+    e, agent = stored.record, stored.record.agent
+    return {
+        "task": e.task,
+        "category": e.category,
+        "seed": e.seed,
+        "trial": stored.trial,
+        "status": e.status,
+        "error": e.error,
+        "score": e.score,
+        "correctness": e.correctness,
+        "efficiency": e.efficiency,
+        "solved": e.solved,
+        "reference_steps": e.reference_steps,
+        "stop": agent.stop,
+        "turns": agent.turns,
+        "steps": agent.steps,
+        "tool_calls": agent.tool_calls,
+        "failed_calls": agent.failed_calls,
+        "wrong_commands": agent.wrong_commands,
+        "input_tokens": agent.input_tokens,
+        "output_tokens": agent.output_tokens,
+        "seconds": e.seconds,
+        "model_seconds": agent.model_seconds,
+        "retry_seconds": agent.retry_seconds,
+        "tool_seconds": agent.tool_seconds,
+        "turn_kinds": agent.turn_kinds,
+        "finished": stored.finished.isoformat() if stored.finished else None,
+        "attempts": stored.attempts,
+        "checks": [asdict(c) for c in e.checks],
+    }

@@ -65,6 +65,17 @@ class SandboxSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     # Host paths the sandbox must not see even when they sit inside a mounted tree.
     hidden: tuple[Path, ...] = ()
+    # A host directory holding a whole root file system (a Harbor task's built
+    # environment), mounted read-only as `/` instead of the host's /usr and /etc. Every
+    # directory mounted over it (the workspace, `writable`, /tmp) must exist in it.
+    root: Path | None = None
+    # The workspace's path inside (a task's WORKDIR); the backend's own by default.
+    workdir: str | None = None
+    # More empty, size-capped, writable directories (HOME of a built root, /solution).
+    writable: tuple[str, ...] = ()
+    # The private directory is writable for private commands (a verifier writes its
+    # reward there, where nothing else in the sandbox can reach it).
+    private_writable: bool = False
 
 
 class Sandbox(Protocol):

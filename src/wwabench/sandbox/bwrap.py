@@ -5,7 +5,9 @@ host's /usr and /etc read-only, everything else absent; the workspace, /tmp and
 /dev/shm are size-capped tmpfs mounts that vanish with the sandbox, so nothing an
 agent writes reaches the host's disk; no capabilities; a seccomp filter (`seccomp.py`).
 When the harness runs as root, bubblewrap runs as an otherwise unused uid so that the
-process limit (RLIMIT_NPROC, which root ignores) holds.
+process limit (RLIMIT_NPROC, which root ignores) holds. With `SandboxSpec.root` (a
+Harbor task's built environment) that directory is the read-only `/` instead, and its
+own bash and python3 run the commands and the supervisor.
 
 bash and python3 are replaced inside by copies the sandbox may execute but not read.
 The kernel makes a process that runs a binary it cannot read non-dumpable, and no
@@ -63,16 +65,22 @@ def _system_binds() -> list[str]:
     return args
 
 
+def _root_binds(root: Path) -> list[str]:
+    # /run gets a tmpfs of its own: the private gate is mounted under it, and the
+    # root itself is read-only.
+    return ["--ro-bind", str(root.resolve()), "/", "--tmpfs", "/run"]
+
+
 def _is_under(path: Path, roots: list[str]) -> bool:
     return any(path == Path(r) or Path(r) in path.parents for r in roots)
 
 
 class BwrapSandbox(SupervisedSandbox):
-    workspace = WORKSPACE
-    private_dir = PRIVATE_LINK
-
     def __init__(self, spec: SandboxSpec) -> None:
         limits = spec.limits
+        self.workspace = spec.workdir or WORKSPACE
+        # A built root is read-only, so no /checks link can be made in it.
+        self.private_dir = PRIVATE_LINK if spec.root is None else "/proc/self/fd/3"
         self._user = 2_000_000 + next(_uids) % 1_000_000 if os.geteuid() == 0 else None
         if self._user is None:
             # The process limit counts every process of the user, not just the sandbox's.
@@ -94,7 +102,7 @@ class BwrapSandbox(SupervisedSandbox):
             "1000",
             "--gid",
             "1000",
-            *_system_binds(),
+            *(_system_binds() if spec.root is None else _root_binds(spec.root)),
             "--proc",
             "/proc",
             "--dev",
@@ -110,34 +118,41 @@ class BwrapSandbox(SupervisedSandbox):
             "--size",
             str(limits.workspace_bytes),
             "--tmpfs",
-            WORKSPACE,
+            self.workspace,
         ]
-        binaries = system_binaries()
-        for real in binaries.values():
-            argv += ["--ro-bind", str(_exec_only_copy(real)), str(real)]
+        for where in spec.writable:
+            argv += ["--size", str(limits.tmp_bytes), "--tmpfs", where]
+        binaries = system_binaries() if spec.root is None else root_binaries(spec.root)
+        for real, inside in binaries.values():
+            argv += ["--ro-bind", str(_exec_only_copy(real)), inside]
         private = ""
         if spec.private is not None:
             private = f"{PRIVATE_GATE}/dir"
-            argv += ["--ro-bind", str(self._gated_copy(spec.private)), PRIVATE_GATE]
-            argv += ["--symlink", "/proc/self/fd/3", PRIVATE_LINK]
+            gate = self._gated_copy(spec.private)
+            argv += ["--ro-bind", str(gate), PRIVATE_GATE]
+            if spec.private_writable:
+                # The gate above stays read-only, so its mode 000 cannot be changed.
+                argv += ["--bind", str(gate / "dir"), private]
+            if spec.root is None:
+                argv += ["--symlink", "/proc/self/fd/3", PRIVATE_LINK]
             argv += ["--cap-add", "CAP_DAC_READ_SEARCH"]  # the supervisor's, not passed on
-        bound = ["/usr", "/etc"]
+        bound = ["/usr", "/etc"] if spec.root is None else []
         for secret in spec.hidden:
             secret = secret.resolve()
             if _is_under(secret, bound):
                 argv += ["--tmpfs", str(secret)]
-        argv += ["--remount-ro", "/", "--chdir", WORKSPACE]
+        argv += ["--remount-ro", "/", "--chdir", self.workspace]
         filter_fd = seccomp.program_fd()
         if filter_fd is not None:
             argv += ["--seccomp", str(filter_fd)]
-        env = sandbox_env(WORKSPACE, "/tmp", dict(spec.env))
+        env = sandbox_env(self.workspace, "/tmp", dict(spec.env))
         try:
             self._sup = Supervisor(
                 lambda fd: [
                     *argv,
                     "--",
                     *supervisor_argv(
-                        str(binaries[PYTHON]), fd, str(binaries[SHELL]), limits, private=private
+                        binaries[PYTHON][1], fd, binaries[SHELL][1], limits, private=private
                     ),
                 ],
                 env=env,
@@ -200,9 +215,10 @@ def _own_process_count() -> int:
 
 
 @functools.cache
-def system_binaries() -> dict[str, Path]:
+def system_binaries() -> dict[str, tuple[Path, str]]:
     """The real files of the shell and python3 the sandbox runs (from the host's /usr),
-    which it gets as copies it may execute but not read (see the module's docstring)."""
+    which it gets as copies it may execute but not read (see the module's docstring),
+    each with its path inside (the same)."""
     found: dict[str, Path] = {}
     for name in (SHELL, PYTHON):
         where = shutil.which(name, path="/usr/bin:/bin")
@@ -216,7 +232,39 @@ def system_binaries() -> dict[str, Path]:
             f"the sandbox's supervisor runs on {found[PYTHON]}, which must be Python 3.10 or "
             "later (install python3 from the distribution)"
         )
+    return {name: (path, str(path)) for name, path in found.items()}
+
+
+def root_binaries(root: Path) -> dict[str, tuple[Path, str]]:
+    """The shell and python3 of a built root file system: each file on the host and its
+    path inside. Their links are followed as they would be inside, never out of `root`."""
+    found: dict[str, tuple[Path, str]] = {}
+    for name in (SHELL, PYTHON):
+        inside = resolve_inside(root, f"/usr/bin/{name}")
+        host = root / inside.lstrip("/")
+        if not host.is_file():
+            raise SandboxError(f"{root} has no /usr/bin/{name}; a built root needs it")
+        found[name] = (host, inside)
     return found
+
+
+def resolve_inside(root: Path, path: str, depth: int = 0) -> str:
+    """`path` with every symbolic link resolved as if `root` were `/`."""
+    if depth > 40:
+        raise SandboxError(f"too many levels of links at {path} in {root}")
+    done = "/"
+    parts = [p for p in path.split("/") if p]
+    for i, part in enumerate(parts):
+        here = os.path.normpath(os.path.join(done, part))
+        host = root / here.lstrip("/")
+        if host.is_symlink():
+            target = os.readlink(host)
+            rest = "/".join(parts[i + 1 :])
+            base = "/" if target.startswith("/") else done
+            joined = os.path.normpath(os.path.join(base, target, rest))
+            return resolve_inside(root, joined, depth + 1)
+        done = here
+    return done
 
 
 def _exec_dir() -> Path:

@@ -17,12 +17,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from wwabench.sandbox import SandboxSpec
+from wwabench.sandbox import SandboxSpec, SandboxUnavailable
 from wwabench.sandbox.supervisor import SupervisedSandbox, Supervisor, sandbox_env, supervisor_argv
 
 
 class LocalSandbox(SupervisedSandbox):
     def __init__(self, spec: SandboxSpec) -> None:
+        if spec.root is not None:
+            raise SandboxUnavailable(
+                "a task with its own root file system (a Harbor task) needs bubblewrap; "
+                "the unisolated backend runs on this machine's own files"
+            )
         self._root = Path(tempfile.mkdtemp(prefix="wwabench-local-"))
         ws = self._root / "workspace"
         home = self._root / "home"

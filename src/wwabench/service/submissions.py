@@ -19,7 +19,7 @@ from cryptography.fernet import InvalidToken
 from fastapi import HTTPException
 
 from wwabench import lifecycle
-from wwabench.config import FINISHED, EpisodeStatus, RunStatus
+from wwabench.config import EpisodeStatus, RunStatus
 from wwabench.episode.transcript import parse_transcript
 from wwabench.models import LOCAL_SERVERS, ModelParams, resolve
 from wwabench.results.stats import Estimate
@@ -49,7 +49,7 @@ from wwabench.service.schemas import (
     Tokens,
 )
 from wwabench.service.urls import UnsafeURL, check_base_url
-from wwabench.store import ApiKeyRow, QuotaExceeded, RunRow, Store, StoreError
+from wwabench.store import ApiKeyRow, QuotaExceeded, Store, StoredRun, StoreError
 from wwabench.tasks import TaskError, load_suite
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,9 @@ def _interval(e: Estimate) -> Interval:
     return Interval(mean=finite(e.mean), se=finite(e.se), low=finite(e.low), high=finite(e.high))
 
 
-def _progress(run: RunRow) -> Progress:
-    done = sum(1 for e in run.episodes if e.status in FINISHED)
-    errors = sum(1 for e in run.episodes if e.status == EpisodeStatus.ERROR)
+def _progress(run: StoredRun) -> Progress:
+    done = sum(1 for e in run.episodes if e.done)
+    errors = sum(1 for e in run.records if e.status == EpisodeStatus.ERROR)
     total = len(run.episodes)
     return Progress(done=done, total=total, errors=errors, pending=total - done)
 
@@ -107,12 +107,12 @@ def _board_row(rank: int, s: Summary) -> BoardRow:
     )
 
 
-def _iso(run: RunRow, attr: Literal["created", "finished"]) -> str | None:
+def _iso(run: StoredRun, attr: Literal["created", "finished"]) -> str | None:
     t = getattr(run, attr)
     return t.isoformat(timespec="seconds") if t is not None else None
 
 
-def _brief(run: RunRow) -> RunBrief:
+def _brief(run: StoredRun) -> RunBrief:
     s = summarize(run)
     return RunBrief(
         run_id=run.id,
@@ -126,7 +126,7 @@ def _brief(run: RunRow) -> RunBrief:
     )
 
 
-def _side(run: RunRow) -> Side:
+def _side(run: StoredRun) -> Side:
     s = summarize(run)
     return Side(
         run_id=run.id,
@@ -280,7 +280,7 @@ class SubmissionService:
 
     # --- reading ---
 
-    def run(self, run_id: str) -> RunRow:
+    def run(self, run_id: str) -> StoredRun:
         if not _RUN_ID.fullmatch(run_id):
             raise not_found(f"no run {run_id[:80]!r}")
         try:
@@ -298,11 +298,11 @@ class SubmissionService:
             note=BOARD_NOTE,
         )
 
-    def run_json(self, run: RunRow) -> dict[str, Any]:
+    def run_json(self, run: StoredRun) -> dict[str, Any]:
         payload = export(run, summarize(run))
         return self._scrub(run, payload)
 
-    def latest_done(self, spec: str) -> RunRow | None:
+    def latest_done(self, spec: str) -> StoredRun | None:
         return self.store.latest_run(spec)
 
     def model(self, spec: str) -> ModelRuns:
@@ -330,7 +330,7 @@ class SubmissionService:
             run, {"run_id": run.id, "task": task, "seed": seed, "events": parse_transcript(text)}
         )
 
-    def _scrub(self, run: RunRow, payload: dict[str, Any]) -> dict[str, Any]:
+    def _scrub(self, run: StoredRun, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload with the run's provider key redacted wherever it may have leaked
         (a provider's error message quoting it, a transcript): defence in depth, since
         workers should never have written it anywhere); so are the secrets this process
@@ -346,7 +346,7 @@ class SubmissionService:
 
     # --- comparisons ---
 
-    def find(self, key: str) -> RunRow:
+    def find(self, key: str) -> StoredRun:
         """The latest finished run of a model spec, else a run by id or unambiguous prefix."""
         latest = self.latest_done(key)
         if latest is not None:
@@ -358,7 +358,7 @@ class SubmissionService:
         except StoreError as exc:
             raise not_found(f"{exc} (and no finished run of a model {key!r})") from None
 
-    def compare(self, a: RunRow, b: RunRow) -> ComparisonOut:
+    def compare(self, a: StoredRun, b: StoredRun) -> ComparisonOut:
         try:
             result = compare_runs(a, b)
         except ValueError as exc:

@@ -356,7 +356,7 @@ def mount_web(
         except StoreError:
             return _not_found("Run not found", f"There is no run {run_id!r} in the results.")
         number = int(seed) if re.fullmatch(r"-?[0-9]{1,18}", seed) else None
-        if number is None or not any(e.task == task and e.seed == number for e in found.episodes):
+        if number is None or not any(e.task == task and e.seed == number for e in found.records):
             return _not_found(
                 "Episode not found", f"Run {run_id!r} has no round {task!r} with seed {seed!r}."
             )

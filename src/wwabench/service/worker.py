@@ -4,7 +4,9 @@ Workers coordinate only through the database. Each episode is leased for a while
 the lease is renewed as long as the episode runs; a worker that dies stops renewing,
 its lease runs out and another worker takes the episode from the start. Results are
 written once (the store ignores a second delivery), so a slow worker that comes back
-after its lease was taken over cannot count an episode twice.
+after its lease was taken over cannot count an episode twice. Calls to a hosted model
+pass through its provider's gate (provider_gate.py): the operator's cap on concurrent
+calls and the cool-down after a 429, shared by all workers.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,12 +32,15 @@ from wwabench.models import (
     close_provider,
     resolve,
 )
+from wwabench.models.api import ApiProvider
 from wwabench.redaction import redact
 from wwabench.sandbox import SandboxFactory
 from wwabench.service.credentials import Grant, granted_key, store_password
 from wwabench.service.crypto import decrypt
+from wwabench.service.heartbeat import Heartbeat
+from wwabench.service.provider_gate import ProviderGate, provider_key
 from wwabench.service.urls import check_base_url
-from wwabench.store import Lease, RunRow, Store
+from wwabench.store import Lease, Store, StoredRun
 from wwabench.tasks import SUITE_DIR, Task, load_suite, suite_version
 
 log = logging.getLogger("wwabench.worker")
@@ -62,6 +66,8 @@ class Worker:
     secret: bytes
     name: str = field(default_factory=default_name)
     lease_seconds: float = 120.0
+    # How long a provider's slot outlives a worker that stopped renewing it (a crash).
+    slot_seconds: float = 60.0
     poll_seconds: float = 2.0
     suite_dir: Path = SUITE_DIR
     allow_private_urls: bool = False
@@ -89,6 +95,7 @@ class Worker:
         """Work until stopped (or, with exit_when_idle, until the queue is empty)."""
         stop = stop or threading.Event()
         done = 0
+        log.info("%s: ready, polling the queue every %g s", self.name, self.poll_seconds)
         while not stop.is_set():
             if self.step():
                 done += 1
@@ -107,8 +114,10 @@ class Worker:
         ctx = self._context(run)
         log.info("%s: %s %s seed %d", self.name, run.id, lease.task, lease.seed)
         try:
-            with _Heartbeat(
-                lambda: self.store.renew(lease, self.lease_seconds), self.lease_seconds
+            with Heartbeat(
+                lambda: self.store.renew(lease, self.lease_seconds),
+                self.lease_seconds,
+                "lease (the episode's result may be a repeat)",
             ):
                 episode = self._episode(run, lease, ctx)
         except ModelCrashed as exc:
@@ -132,7 +141,7 @@ class Worker:
         if ctx is not None and ctx.provider is not None:
             close_provider(ctx.provider)
 
-    def _context(self, run: RunRow) -> _RunContext:
+    def _context(self, run: StoredRun) -> _RunContext:
         if run.id in self._runs:
             return self._runs[run.id]
         secrets: list[str] = []
@@ -153,6 +162,7 @@ class Worker:
                 # elsewhere (DNS rebinding).
                 check_base_url(params.base_url, self.allow_private_urls)
             provider = resolve(run.model.spec, params, api_key=key, environ={})
+            self._share_limits(provider)
         except (UnknownModel, ValueError, TypeError, InvalidToken) as exc:
             problem = f"cannot make the model {run.model.spec}: {type(exc).__name__}: {exc}"
         if run.suite_version != self._suite_version:
@@ -163,7 +173,14 @@ class Worker:
         self._runs[run.id] = _RunContext(provider, secrets, problem)
         return self._runs[run.id]
 
-    def _episode(self, run: RunRow, lease: Lease, ctx: _RunContext) -> Episode:
+    def _share_limits(self, provider: Provider) -> None:
+        """A hosted endpoint's calls wait for its cap and cool-down, which every worker
+        shares; an in-process model is this worker's own."""
+        if isinstance(provider, ApiProvider) and provider.endpoint:
+            key = provider_key(provider.endpoint)
+            provider.gate = ProviderGate(self.store, key, self.name, self.slot_seconds)
+
+    def _episode(self, run: StoredRun, lease: Lease, ctx: _RunContext) -> Episode:
         task = self._tasks.get(lease.task)
         if ctx.provider is None or ctx.problem or task is None:
             # Not the model's doing: recorded as an infrastructure error, excluded from
@@ -183,33 +200,6 @@ class Worker:
     def _secrets(self, ctx: _RunContext) -> list[str]:
         """Everything secret this episode could meet: the run's key and the worker's."""
         return [*ctx.secrets, *self.held_secrets]
-
-
-class _Heartbeat:
-    """Renews a lease every third of its length while an episode runs."""
-
-    def __init__(self, renew: Callable[[], bool], lease_seconds: float) -> None:
-        self._renew = renew
-        self._every = max(lease_seconds / 3, 0.2)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, daemon=True)
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                if not self._renew():
-                    log.warning("lease lost; the episode's result may be a repeat")
-                    return
-            except Exception:  # a database hiccup must not kill the episode
-                log.exception("lease renewal failed")
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def requeue_stale(store: Store, tasks: list[Task]) -> list[str]:

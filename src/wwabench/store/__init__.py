@@ -6,27 +6,33 @@ store upgrades it, so an old database is carried forward rather than refused.
 
 One concept per module: `schema` (the ORM classes), `engine` (connecting, migrating),
 `base` (the engine and sessions every part shares), `runs` (making, recording, finishing
-and reading runs), `queue` (the service's worker leases and quotas) and `keys` (the
-service's API keys). `Store` is those parts over one engine; importers use this package.
+and reading runs), `records` (what reads hand back: plain records, never ORM rows),
+`queue` (the service's worker leases and quotas), `keys` (the service's API keys) and
+`providers` (the caps and cool-downs that the service's workers share per provider).
+`Store` is those parts over one engine; importers use this package.
 """
 
 from wwabench.store.base import StoreError
 from wwabench.store.engine import connect, migrate
 from wwabench.store.keys import KeyStore, hash_key
+from wwabench.store.providers import ProviderState, ProviderStore, Slot
 from wwabench.store.queue import Lease, QueueStore
-from wwabench.store.runs import QuotaExceeded, RunMeta, RunStore, finished
+from wwabench.store.records import ModelInfo, StoredEpisode, StoredRun
+from wwabench.store.runs import QuotaExceeded, RunMeta, RunStore
 from wwabench.store.schema import (
     ApiKeyRow,
     Base,
     CheckRow,
     EpisodeRow,
     ModelRow,
+    ProviderLimitRow,
+    ProviderSlotRow,
     RunRow,
     TranscriptRow,
 )
 
 
-class Store(RunStore, QueueStore, KeyStore):
+class Store(RunStore, QueueStore, KeyStore, ProviderStore):
     """The results store on one engine: `Store(url)` (default: the data directory's)."""
 
 
@@ -36,15 +42,21 @@ __all__ = [
     "CheckRow",
     "EpisodeRow",
     "Lease",
+    "ModelInfo",
     "ModelRow",
+    "ProviderLimitRow",
+    "ProviderSlotRow",
+    "ProviderState",
     "QuotaExceeded",
     "RunMeta",
     "RunRow",
+    "Slot",
     "Store",
     "StoreError",
+    "StoredEpisode",
+    "StoredRun",
     "TranscriptRow",
     "connect",
-    "finished",
     "hash_key",
     "migrate",
 ]

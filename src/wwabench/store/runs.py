@@ -8,19 +8,24 @@ therefore re-runs exactly the episodes that have no result, and writing a result
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.store.base import StoreBase, StoreError
 from wwabench.store.queue import waiting_episodes
+from wwabench.store.records import (
+    ModelInfo,
+    StoredRun,
+    model_info,
+    stored_run,
+)
 from wwabench.store.schema import (
     ApiKeyRow,
     CheckRow,
@@ -29,6 +34,7 @@ from wwabench.store.schema import (
     RunRow,
     TranscriptRow,
     _now,
+    aware,
 )
 
 
@@ -57,9 +63,12 @@ class RunMeta:
     price_out: float | None = None
 
 
-def _aware(t: dt.datetime) -> dt.datetime:
-    """SQLite hands datetimes back without their zone; they were stored in UTC."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+# A run record's own columns, as `import_runs` writes them (the model goes by its id).
+_RUN_FIELDS = (
+    "suite_version", "harness_version", "params", "seeds", "tasks", "sandbox", "host", "status",
+    "created", "finished", "seconds", "price_in", "price_out", "submitted_by", "queued",
+    "credential",
+)  # fmt: skip
 
 
 class RunStore(StoreBase):
@@ -75,14 +84,14 @@ class RunStore(StoreBase):
         # model between the select and the insert: theirs is then taken, not a unique
         # violation (a 500 for the submission).
         values = {"spec": spec, "name": name or spec, "meta": {}, "created": _now()}
-        insert: Insert
+        statement: Insert
         if s.get_bind().dialect.name == "postgresql":
-            insert = postgresql.insert(ModelRow).values(values).on_conflict_do_nothing()
+            statement = postgresql.insert(ModelRow).values(values).on_conflict_do_nothing()
         elif s.get_bind().dialect.name == "sqlite":
-            insert = sqlite.insert(ModelRow).values(values).on_conflict_do_nothing()
+            statement = sqlite.insert(ModelRow).values(values).on_conflict_do_nothing()
         else:
-            insert = ModelRow.__table__.insert().values(values)  # type: ignore[attr-defined]
-        s.execute(insert)
+            statement = insert(ModelRow).values(values)
+        s.execute(statement)
         return s.scalars(select(ModelRow).where(ModelRow.spec == spec)).one()
 
     def create_run(
@@ -184,6 +193,60 @@ class RunStore(StoreBase):
             run.finished = None
             return seeds
 
+    def import_runs(self, runs: Sequence[StoredRun]) -> None:
+        """Write whole runs at once: each model (made if new), run, episode, check and
+        transcript, in one transaction of bulk inserts (one per table), so that 10,000
+        episodes take seconds. For moving results between stores and seeding load tests;
+        `run()` on the new store hands back what went in (transcripts from the records)."""
+        with self.session() as s, s.begin():
+            model_ids: dict[str, int] = {}
+            for run in runs:
+                if run.model.spec not in model_ids:
+                    row = self.model(s, run.model.spec, run.model.name)
+                    if not row.meta:
+                        row.meta = dict(run.model.meta)
+                    model_ids[run.model.spec] = row.id
+            conn = s.connection()
+            conn.execute(
+                insert(RunRow),
+                [
+                    {
+                        "id": r.id,
+                        "model_id": model_ids[r.model.spec],
+                        **{k: getattr(r, k) for k in _RUN_FIELDS},
+                    }
+                    for r in runs
+                ],
+            )
+            episodes = [(r.id, e) for r in runs for e in r.episodes]
+            if not episodes:
+                return
+            # RETURNING in parameter order pairs each new id with its episode (SQLite and
+            # PostgreSQL both keep it).
+            ids = conn.execute(
+                insert(EpisodeRow).returning(EpisodeRow.id, sort_by_parameter_order=True),
+                [
+                    {
+                        **e.record.columns(),
+                        "run_id": run_id,
+                        "task": e.record.task,
+                        "category": e.record.category,
+                        "seed": e.record.seed,
+                        "trial": e.trial,
+                        "finished": e.finished,
+                        "attempts": e.attempts,
+                    }
+                    for run_id, e in episodes
+                ],
+            ).scalars()
+            checks, transcripts = [], []
+            for ep_id, (_, e) in zip(ids, episodes, strict=True):
+                transcripts.append({"episode_id": ep_id, "jsonl": e.record.transcript})
+                checks += [{"episode_id": ep_id, **asdict(c)} for c in e.record.checks]
+            conn.execute(insert(TranscriptRow), transcripts)
+            if checks:
+                conn.execute(insert(CheckRow), checks)
+
     def pending(self, run_id: str) -> list[tuple[str, int]]:
         """(round, seed) of every episode without a result, in trial order."""
         with self.session() as s:
@@ -240,7 +303,7 @@ class RunStore(StoreBase):
                 run.status = RunStatus.DONE
                 run.finished = _now()
                 if seconds is None:
-                    run.seconds = (run.finished - _aware(run.created)).total_seconds()
+                    run.seconds = (run.finished - aware(run.created)).total_seconds()
             return RunStatus(run.status)
 
     # --- reading ------------------------------------------------------------------
@@ -259,13 +322,13 @@ class RunStore(StoreBase):
             )
         return ids[0]
 
-    def run(self, run_id: str) -> RunRow:
+    def run(self, run_id: str) -> StoredRun:
+        """A run with every episode and its checks."""
         with self.session() as s:
             run = s.get(RunRow, run_id)
             if run is None:
                 raise StoreError(f"no run {run_id}")
-            _ = run.model, [e.checks for e in run.episodes]
-            return run
+            return stored_run(run, with_checks=True)
 
     def runs(
         self,
@@ -273,7 +336,7 @@ class RunStore(StoreBase):
         *,
         suite_version: str | None = None,
         model: str | None = None,
-    ) -> list[RunRow]:
+    ) -> list[StoredRun]:
         """Runs oldest first, with their model and episodes (not their checks); only those
         with `status`, on `suite_version`, of the `model` spec, when given."""
         with self.session() as s:
@@ -284,10 +347,8 @@ class RunStore(StoreBase):
                 q = q.where(RunRow.suite_version == suite_version)
             if model is not None:
                 q = q.join(ModelRow, ModelRow.id == RunRow.model_id).where(ModelRow.spec == model)
-            runs = list(s.scalars(q))
-            for r in runs:
-                _ = r.model, r.episodes
-            return runs
+            q = q.options(selectinload(RunRow.model), selectinload(RunRow.episodes))
+            return [stored_run(r, with_checks=False) for r in s.scalars(q)]
 
     def transcript(self, run_id: str, task: str, seed: int) -> str:
         with self.session() as s:
@@ -302,15 +363,15 @@ class RunStore(StoreBase):
             raise StoreError(f"no transcript for {task} seed {seed} in run {run_id}")
         return text
 
-    def latest_runs(self) -> dict[str, RunRow]:
+    def latest_runs(self) -> dict[str, StoredRun]:
         """The latest finished run of each model, by spec, loaded like `runs` (models in
         the order of their first finished run)."""
-        latest: dict[str, RunRow] = {}
+        latest: dict[str, StoredRun] = {}
         for run in self.runs(status=RunStatus.DONE):
             latest[run.model.spec] = run
         return latest
 
-    def latest_run(self, spec: str) -> RunRow | None:
+    def latest_run(self, spec: str) -> StoredRun | None:
         """The latest finished run of the model `spec`, loaded like `run`; None if it has none."""
         with self.session() as s:
             run_id = s.scalar(
@@ -322,9 +383,10 @@ class RunStore(StoreBase):
             )
         return None if run_id is None else self.run(run_id)
 
-    def find_model(self, spec: str) -> ModelRow | None:
+    def find_model(self, spec: str) -> ModelInfo | None:
         with self.session() as s:
-            return s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+            row = s.scalar(select(ModelRow).where(ModelRow.spec == spec))
+            return None if row is None else model_info(row)
 
     def suite_versions(self, status: str | None = None) -> list[str]:
         """The suite versions runs (with `status`, if given) were made on, sorted."""
@@ -347,7 +409,3 @@ class RunStore(StoreBase):
                 )
             ).one()
             return tuple(row)
-
-
-def finished(episodes: Sequence[EpisodeRow]) -> Iterator[EpisodeRow]:
-    return (e for e in episodes if e.status in FINISHED)

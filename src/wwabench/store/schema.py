@@ -29,6 +29,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware(t: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without their zone; they were stored in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -142,3 +147,28 @@ class ApiKeyRow(Base):
     max_queued: Mapped[int] = mapped_column(Integer)
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     revoked: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProviderLimitRow(Base):
+    """A provider's limits shared by every worker: the operator's cap on concurrent
+    calls (None: no cap) and, after a 429, the time before which nobody calls it."""
+
+    __tablename__ = "provider_limits"
+    provider: Mapped[str] = mapped_column(String(300), primary_key=True)
+    max_concurrent: Mapped[int | None] = mapped_column(Integer)
+    cool_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cooled_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ProviderSlotRow(Base):
+    """One of a capped provider's `max_concurrent` slots; a call holds one until it ends
+    or its holder stops renewing it (a crashed worker's slot frees itself)."""
+
+    __tablename__ = "provider_slots"
+    provider: Mapped[str] = mapped_column(
+        ForeignKey("provider_limits.provider", name="fk_provider_slots_provider"),
+        primary_key=True,
+    )
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

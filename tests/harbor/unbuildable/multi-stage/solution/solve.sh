@@ -1,0 +1,3 @@
+#!/bin/bash
+set -euo pipefail
+jq -r '.members[].name' /app/team.json | sort > /app/names.txt
