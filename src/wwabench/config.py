@@ -3,9 +3,11 @@ here, and nowhere else."""
 
 from __future__ import annotations
 
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 # The bundled model `wwabench run` and a submission without a model use: the smallest
 # that calls tools at all, so the README's main job ends in minutes on two cores.
@@ -14,6 +16,13 @@ DEFAULT_MODEL = "local/qwen2.5-coder-0.5b"
 DATA_ENV = "WWABENCH_DATA"
 DB_ENV = "WWABENCH_DB"
 SECRET_ENV = "WWABENCH_SECRET"
+# How `wwabench serve` hands its options to its server processes: uvicorn starts each one
+# afresh and calls the app factory without arguments. `serve` sets both, whatever the
+# environment held, so only its own command line decides them.
+SERVE_PRIVATE_URLS_ENV = "WWABENCH_SERVE_ALLOW_PRIVATE_URLS"
+SERVE_SUITE_ENV = "WWABENCH_SERVE_SUITE"
+# The anonymous tier `serve` was told of, as JSON (service.anonymous.AnonymousTier's fields).
+SERVE_ANONYMOUS_ENV = "WWABENCH_SERVE_ANONYMOUS"
 
 
 def data_dir() -> Path:
@@ -33,6 +42,23 @@ def secret_key_path() -> Path:
     """The file holding the key that encrypts submitted provider keys (unless
     $WWABENCH_SECRET holds the key itself)."""
     return data_dir() / "secret.key"
+
+
+def serve_allow_private_urls() -> bool:
+    return os.environ.get(SERVE_PRIVATE_URLS_ENV) == "1"
+
+
+def serve_suite() -> Path | None:
+    """The suite `wwabench serve` was given; None: the bundled one."""
+    value = os.environ.get(SERVE_SUITE_ENV)
+    return Path(value) if value else None
+
+
+def serve_anonymous() -> dict[str, Any]:
+    """The anonymous tier's settings `wwabench serve` was given; {}: the defaults."""
+    value = os.environ.get(SERVE_ANONYMOUS_ENV)
+    settings = json.loads(value) if value else {}
+    return settings if isinstance(settings, dict) else {}
 
 
 def models_dir() -> Path:

@@ -59,12 +59,14 @@ def create(
     credential: str | None = None,
     submitter: Submitter = OPERATOR,
     admit: bool = True,
+    max_queued: int | None = None,
     name: str | None = None,
     model_meta: dict[str, Any] | None = None,
 ) -> RunMeta:
     """A new run of `model` on `tasks`, trial k with seeds[k]; `queued` leaves it to the
     service's workers, else the caller executes it. The `submitter` must be allowed to
-    run the model (store.owners) unless `admit` is False (the operator's own repeat)."""
+    run the model (store.owners) unless `admit` is False (the operator's own repeat);
+    `max_queued`: the quota of the submitter's key (Store.create_run raises QuotaExceeded)."""
     meta = RunMeta(
         id=new_run_id(),
         model=model,
@@ -85,6 +87,7 @@ def create(
         credential=credential,
         submitter=submitter,
         admit=admit,
+        max_queued=max_queued,
         name=name,
         model_meta=model_meta,
     )

@@ -14,6 +14,7 @@ base URL is shown as its scheme and host only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,16 +23,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from wwabench import __version__
+from wwabench.config import serve_allow_private_urls, serve_anonymous, serve_suite, store_url
 from wwabench.service.anonymous import AnonymousTier
 from wwabench.service.api import add_api_routes
+from wwabench.service.credentials import held_secrets, scrub_environment, store_password
 from wwabench.service.crypto import load_secret
 from wwabench.service.jsonsafe import SafeJSONResponse
 from wwabench.service.legacy import add_legacy_routes
 from wwabench.service.middleware import BodyLimit, validation_response
+from wwabench.service.pagecache import PageCache
 from wwabench.service.submissions import SubmissionService
 from wwabench.service.website import mount_web
 from wwabench.store import Store
 from wwabench.tasks import SUITE_DIR
+
+# The routes that show the board and nothing else, so whose answers change only when the
+# store's runs fingerprint does (pagecache).
+BOARD_ROUTES = ("/", "/api/leaderboard")
 
 
 def create_app(
@@ -61,6 +69,8 @@ def create_app(
     )
     app.state.service = service
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # Added last, so outermost: a kept page is answered before anything else runs.
+    app.add_middleware(PageCache, paths=BOARD_ROUTES, version=store.runs_fingerprint)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,3 +86,27 @@ def create_app(
     add_legacy_routes(app, service)
     mount_web(app, store, boards=service.boards, secrets=service.held_secrets)
     return app
+
+
+def served_app() -> FastAPI:
+    """The service as `wwabench serve` runs it, made in each of its server processes.
+
+    uvicorn starts every worker process afresh and calls this without arguments, so the
+    settings come from the environment (wwabench.config): the store's URL, the Fernet key
+    ($WWABENCH_SECRET or the key file) and what `serve` was told on its command line.
+    """
+    store = Store(store_url())
+    # The service calls no provider; what it holds of them is only ever redacted.
+    taken = scrub_environment(os.environ)
+    secrets = [
+        *held_secrets({**taken, **os.environ}),
+        *store_password(store.engine.url.render_as_string(hide_password=False)),
+    ]
+    return create_app(
+        store,
+        allow_private_urls=serve_allow_private_urls(),
+        secret=load_secret(),
+        suite_dir=serve_suite() or SUITE_DIR,
+        held_secrets=secrets,
+        anonymous=AnonymousTier(**serve_anonymous()),
+    )

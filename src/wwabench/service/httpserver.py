@@ -5,7 +5,7 @@ uvicorn parses each request (with h11) before the app sees it, and answers what 
 cannot parse (`Content-Length: abc`, a NUL in a header, a header block over h11's size
 limit, a request line that is not HTTP) with a text/plain 400 of its own. Its protocol
 class sends that answer from one overridable method, which `JSONErrorsProtocol`
-replaces, and `serve` hands uvicorn that class explicitly (so httptools, should it be
+replaces, and `wwabench serve` hands uvicorn that class explicitly (so httptools, should it be
 installed, cannot take over with its own text answer).
 
 Two plain-text answers of uvicorn stay unreachable rather than reshaped: the 503 of
@@ -21,8 +21,6 @@ from __future__ import annotations
 import json
 
 import h11
-import uvicorn
-from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 MALFORMED = (
@@ -54,8 +52,3 @@ class JSONErrorsProtocol(H11Protocol):
         except h11.LocalProtocolError:
             pass  # an answer was already under way: this connection can say no more
         self.transport.close()
-
-
-def serve(app: FastAPI, host: str, port: int) -> None:
-    """Run `app` on `host:port` until interrupted."""
-    uvicorn.run(app, host=host, port=port, log_level="info", http=JSONErrorsProtocol, ws="none")

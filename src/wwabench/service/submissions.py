@@ -8,6 +8,7 @@ service knows redacted from them and base URLs cut to their public endpoint.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -60,6 +61,7 @@ from wwabench.store import (
     ModelInfo,
     NameTaken,
     NotOwner,
+    QuotaExceeded,
     Store,
     StoredRun,
     StoreError,
@@ -194,10 +196,7 @@ class SubmissionService:
         self.boards = BoardCache(store)
         self.secret = secret
         self.allow_private_urls = allow_private_urls
-        # Quota check and run creation as one step, so two submissions from one key in
-        # this process cannot both pass the check (workers in other processes only
-        # ever lower the count).
-        self._quota = threading.Lock()
+        self._anonymous_lock = threading.Lock()
 
     # --- authentication ---
 
@@ -266,10 +265,17 @@ class SubmissionService:
             raise HTTPException(503, "the task suite is unavailable; try again later") from None
         episodes = len(tasks) * body.trials
         credential = encrypt(self.secret, api_key) if api_key else None
-        with self._quota:
-            if key is not None:
-                self._check_quota(key, episodes)
-            else:
+        if key is not None and episodes > key.max_queued:
+            raise self._over_quota(
+                f"this submission needs {episodes} episodes, more than this key's limit of "
+                f"{key.max_queued} queued episodes: submit fewer trials"
+            )
+        # A key's quota is checked in the transaction that makes the run, so it holds
+        # across the service's processes. The anonymous tier's limits are counted in this
+        # process, under its lock: with N server processes, N-1 submissions racing at the
+        # same instant could each pass the same count (docs/architecture.md).
+        with self._anonymous_lock if key is None else contextlib.nullcontext():
+            if key is None:
                 check_limits(self.store, self.anonymous, who, episodes, RETRY_AFTER_SECONDS)
             try:
                 meta = lifecycle.create(
@@ -282,11 +288,18 @@ class SubmissionService:
                     queued=True,
                     credential=credential,
                     submitter=who,
+                    max_queued=key.max_queued if key is not None else None,
                     name=body.display_name,
                     model_meta=meta_fields,
                 )
             except (NotOwner, NameTaken) as exc:
                 raise _refused(exc) from None
+            except QuotaExceeded as exc:
+                assert key is not None  # only a key's quota is counted in the store
+                raise self._over_quota(
+                    f"quota: this key has {exc.queued} episodes queued; {episodes} more would "
+                    f"exceed its limit of {key.max_queued}"
+                ) from None
         log.info(
             "run %s queued: %s, %d episodes, %s",
             meta.id,
@@ -334,21 +347,8 @@ class SubmissionService:
             raise HTTPException(400, "base_url refused: no query string (send api_key instead)")
         return checked
 
-    def _check_quota(self, key: ApiKeyRow, episodes: int) -> None:
-        queued = self.store.queued_episodes(key.id)
-        if queued + episodes <= key.max_queued:
-            return
-        if episodes > key.max_queued:
-            detail = (
-                f"this submission needs {episodes} episodes, more than this key's limit of "
-                f"{key.max_queued} queued episodes: submit fewer trials"
-            )
-        else:
-            detail = (
-                f"quota: this key has {queued} episodes queued; {episodes} more would exceed "
-                f"its limit of {key.max_queued}"
-            )
-        raise HTTPException(429, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    def _over_quota(self, detail: str) -> HTTPException:
+        return HTTPException(429, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     def update_model(self, key: ApiKeyRow, spec: str, body: ModelUpdate) -> ModelRuns:
         """The owner renames the model or replaces its metadata."""

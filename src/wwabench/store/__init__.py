@@ -27,7 +27,7 @@ from wwabench.store.records import (
     Submitter,
     account_name,
 )
-from wwabench.store.runs import RunMeta, RunStore
+from wwabench.store.runs import QuotaExceeded, RunMeta, RunStore
 from wwabench.store.schema import (
     ApiKeyRow,
     Base,
@@ -60,6 +60,7 @@ __all__ = [
     "ProviderSlotRow",
     "ProviderState",
     "QueueStore",
+    "QuotaExceeded",
     "RunMeta",
     "RunRow",
     "Slot",

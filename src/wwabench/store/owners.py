@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from wwabench.config import OwnerKind, RunStatus
@@ -194,11 +195,18 @@ class OwnerStore(StoreBase):
     ) -> None:
         """NotOwner or NameTaken if a run of `spec` by `who` (naming it so) would be
         refused now; nothing is changed."""
-        with self.session() as s:
-            try:
-                take(s, spec, who, name=name, meta=meta)
-            finally:
-                s.rollback()
+        for attempt in range(2):
+            with self.session() as s:
+                try:
+                    take(s, spec, who, name=name, meta=meta)
+                    return
+                except IntegrityError:
+                    # Another process registered the spec meanwhile (its insert and this
+                    # one met on the unique spec): the second look finds its model.
+                    if attempt:
+                        raise
+                finally:
+                    s.rollback()
 
     def describe_model(
         self,

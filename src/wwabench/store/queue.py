@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.store.base import StoreBase
@@ -124,3 +124,13 @@ class QueueStore(StoreBase):
                 .where(runs, EpisodeRow.status.not_in(FINISHED))
             )
             return int(count or 0)
+
+
+def waiting_episodes(key_id: int) -> Select[int]:
+    """The count of episodes without a result in the runs one API key submitted: what its
+    quota limits (Store.create_run checks it)."""
+    return (
+        select(func.count(EpisodeRow.id))
+        .join(RunRow, RunRow.id == EpisodeRow.run_id)
+        .where(RunRow.submitted_by == key_id, EpisodeRow.status.not_in(FINISHED))
+    )

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
 from wwabench.store.base import StoreBase, StoreError
 from wwabench.store.owners import take
+from wwabench.store.queue import waiting_episodes
 from wwabench.store.records import (
     OPERATOR,
     ModelInfo,
@@ -29,6 +30,7 @@ from wwabench.store.records import (
     stored_run,
 )
 from wwabench.store.schema import (
+    ApiKeyRow,
     CheckRow,
     EpisodeRow,
     ModelRow,
@@ -37,6 +39,14 @@ from wwabench.store.schema import (
     _now,
     aware,
 )
+
+
+class QuotaExceeded(StoreError):
+    """The key's episodes without a result plus the new run's would pass its limit."""
+
+    def __init__(self, queued: int) -> None:
+        super().__init__(f"{queued} episodes already queued")
+        self.queued = queued
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class RunStore(StoreBase):
         credential: str | None = None,
         submitter: Submitter = OPERATOR,
         admit: bool = True,
+        max_queued: int | None = None,
         name: str | None = None,
         model_meta: dict[str, Any] | None = None,
     ) -> None:
@@ -87,11 +98,22 @@ class RunStore(StoreBase):
         The model is registered, claimed or renamed as `owners.take` rules for the
         `submitter` (NotOwner or NameTaken when refused, and nothing is stored);
         `admit=False` is the operator queueing a run on the submitter's behalf.
+        With `max_queued`, the run is made only if the episodes without a result of the
+        submitter's key and the new run's are at most that many (else QuotaExceeded),
+        counted in the same transaction as the run is made.
         """
         for attempt in range(2):
             try:
                 self._add_run(
-                    meta, categories, queued, credential, submitter, admit, name, model_meta
+                    meta,
+                    categories,
+                    queued,
+                    credential,
+                    submitter,
+                    admit,
+                    max_queued,
+                    name,
+                    model_meta,
                 )
                 return
             except IntegrityError:
@@ -108,10 +130,14 @@ class RunStore(StoreBase):
         credential: str | None,
         submitter: Submitter,
         admit: bool,
+        max_queued: int | None,
         name: str | None,
         model_meta: dict[str, Any] | None,
     ) -> None:
         with self.session() as s, s.begin():
+            if max_queued is not None and submitter.key_id is not None:
+                n = len(meta.seeds) * len(meta.tasks)
+                self._hold_quota(s, submitter.key_id, n, max_queued)
             model = take(s, meta.model, submitter, admit=admit, name=name, meta=model_meta)
             fields = asdict(meta)
             fields.pop("model")
@@ -138,6 +164,17 @@ class RunStore(StoreBase):
                             status=EpisodeStatus.PENDING,
                         )
                     )
+
+    def _hold_quota(self, s: Session, key_id: int, episodes: int, max_queued: int) -> None:
+        # A write first: it takes SQLite's write lock (the whole database) or PostgreSQL's
+        # lock on the key's row until the transaction ends, so two submissions of one key,
+        # in any process, count and create one after the other, never both on one count.
+        s.execute(
+            update(ApiKeyRow).where(ApiKeyRow.id == key_id).values(max_queued=ApiKeyRow.max_queued)
+        )
+        queued = s.scalar(waiting_episodes(key_id)) or 0
+        if queued + episodes > max_queued:
+            raise QuotaExceeded(queued)
 
     def add_trials(self, run_id: str, trials: int) -> list[int]:
         """Give a run `trials` more trials, each a new seed after its last; their
