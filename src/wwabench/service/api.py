@@ -20,7 +20,7 @@ from wwabench.service.schemas import (
     error_responses,
 )
 from wwabench.service.submissions import API_KEY_HEADER, SubmissionService
-from wwabench.store import ApiKeyRow
+from wwabench.store import ApiKey
 
 _api_key = APIKeyHeader(
     name=API_KEY_HEADER,
@@ -29,21 +29,21 @@ _api_key = APIKeyHeader(
 )
 
 
-def _authenticated(request: Request, plain: Annotated[str | None, Security(_api_key)]) -> ApiKeyRow:
+def _authenticated(request: Request, plain: Annotated[str | None, Security(_api_key)]) -> ApiKey:
     service: SubmissionService = request.app.state.service
     return service.authenticate(plain)
 
 
 def _key_or_anonymous(
     request: Request, plain: Annotated[str | None, Security(_api_key)]
-) -> ApiKeyRow | None:
+) -> ApiKey | None:
     service: SubmissionService = request.app.state.service
     return service.key_or_anonymous(plain)
 
 
-Authenticated = Annotated[ApiKeyRow, Security(_authenticated)]
+Authenticated = Annotated[ApiKey, Security(_authenticated)]
 # The key if one is sent; without one, the anonymous tier (when the service opens it).
-KeyOrAnonymous = Annotated[ApiKeyRow | None, Security(_key_or_anonymous)]
+KeyOrAnonymous = Annotated[ApiKey | None, Security(_key_or_anonymous)]
 RunId = Annotated[str, PathParam(max_length=64, description="A run id.")]
 Spec = Annotated[str, PathParam(max_length=300, description="A model spec.")]
 # Every creation answers 201 with the new resource's address.

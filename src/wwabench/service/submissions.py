@@ -57,7 +57,7 @@ from wwabench.service.schemas import (
 )
 from wwabench.service.urls import UnsafeURL, check_base_url
 from wwabench.store import (
-    ApiKeyRow,
+    ApiKey,
     ModelInfo,
     NameTaken,
     NotOwner,
@@ -200,7 +200,7 @@ class SubmissionService:
 
     # --- authentication ---
 
-    def authenticate(self, plain: str | None) -> ApiKeyRow:
+    def authenticate(self, plain: str | None) -> ApiKey:
         if not plain:
             raise HTTPException(
                 401, f"missing API key: send it in the {API_KEY_HEADER} header", _CHALLENGE
@@ -210,7 +210,7 @@ class SubmissionService:
             raise HTTPException(401, "unknown or revoked API key", _CHALLENGE)
         return row
 
-    def key_or_anonymous(self, plain: str | None) -> ApiKeyRow | None:
+    def key_or_anonymous(self, plain: str | None) -> ApiKey | None:
         """The key, if one was sent (and it must then be valid: a wrong key is no reason to
         fall back to the anonymous tier); None for the anonymous tier, if it is open."""
         if not plain and self.anonymous.enabled:
@@ -220,7 +220,7 @@ class SubmissionService:
     # --- submissions ---
 
     def submit(
-        self, key: ApiKeyRow | None, body: SubmissionFields, spec: str, host: str = ""
+        self, key: ApiKey | None, body: SubmissionFields, spec: str, host: str = ""
     ) -> SubmissionCreated:
         """Queue a run for `key`'s account, or (None) for the anonymous submitter at the
         address `host`."""
@@ -350,7 +350,7 @@ class SubmissionService:
     def _over_quota(self, detail: str) -> HTTPException:
         return HTTPException(429, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
-    def update_model(self, key: ApiKeyRow, spec: str, body: ModelUpdate) -> ModelRuns:
+    def update_model(self, key: ApiKey, spec: str, body: ModelUpdate) -> ModelRuns:
         """The owner renames the model or replaces its metadata."""
         meta = body.metadata.model_dump(exclude_none=True) if body.metadata is not None else None
         try:

@@ -21,6 +21,7 @@ from wwabench.store.providers import ProviderState, ProviderStore, Slot
 from wwabench.store.queue import Lease, QueueStore
 from wwabench.store.records import (
     OPERATOR,
+    ApiKey,
     ModelInfo,
     StoredEpisode,
     StoredRun,
@@ -47,6 +48,7 @@ class Store(RunStore, QueueStore, KeyStore, ProviderStore, OwnerStore):
 
 __all__ = [
     "OPERATOR",
+    "ApiKey",
     "ApiKeyRow",
     "Base",
     "CheckRow",

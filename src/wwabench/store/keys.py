@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import select
 
 from wwabench.store.base import StoreBase
+from wwabench.store.records import ApiKey, api_key
 from wwabench.store.schema import ApiKeyRow, _now
 
 
@@ -27,13 +28,15 @@ class KeyStore(StoreBase):
             s.flush()
             return row.id, plain
 
-    def check_key(self, plain: str) -> ApiKeyRow | None:
+    def check_key(self, plain: str) -> ApiKey | None:
+        """The key whose hash `plain` has, unless it was revoked."""
         with self.session() as s:
-            return s.scalar(
+            row = s.scalar(
                 select(ApiKeyRow).where(
                     ApiKeyRow.key_hash == hash_key(plain), ApiKeyRow.revoked.is_(None)
                 )
             )
+            return None if row is None else api_key(row)
 
     def revoke_key(self, key_id: int) -> bool:
         with self.session() as s, s.begin():
@@ -43,6 +46,6 @@ class KeyStore(StoreBase):
             row.revoked = _now()
             return True
 
-    def api_keys(self) -> list[ApiKeyRow]:
+    def api_keys(self) -> list[ApiKey]:
         with self.session() as s:
-            return list(s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id)))
+            return [api_key(k) for k in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]

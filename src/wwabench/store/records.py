@@ -120,6 +120,27 @@ class StoredRun:
         return [e.record for e in self.episodes]
 
 
+@dataclass(frozen=True)
+class ApiKey:
+    """A service API key as reads hand it back: its account name and quota, never its hash."""
+
+    id: int
+    name: str
+    max_queued: int
+    created: dt.datetime
+    revoked: dt.datetime | None = None
+
+
+def api_key(row: ApiKeyRow) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        max_queued=row.max_queued,
+        created=aware(row.created),
+        revoked=aware(row.revoked) if row.revoked is not None else None,
+    )
+
+
 def model_info(row: ModelRow) -> ModelInfo:
     return ModelInfo(
         spec=row.spec,
