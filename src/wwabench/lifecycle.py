@@ -60,13 +60,15 @@ def create(
     submitter: Submitter = OPERATOR,
     admit: bool = True,
     max_queued: int | None = None,
+    gate: Callable[[], None] | None = None,
     name: str | None = None,
     model_meta: dict[str, Any] | None = None,
 ) -> RunMeta:
     """A new run of `model` on `tasks`, trial k with seeds[k]; `queued` leaves it to the
     service's workers, else the caller executes it. The `submitter` must be allowed to
     run the model (store.owners) unless `admit` is False (the operator's own repeat);
-    `max_queued`: the quota of the submitter's key (Store.create_run raises QuotaExceeded)."""
+    `max_queued`: the quota of the submitter's key (Store.create_run raises QuotaExceeded);
+    `gate`: limits checked inside the store's transaction (Store.create_run)."""
     meta = RunMeta(
         id=new_run_id(),
         model=model,
@@ -88,6 +90,7 @@ def create(
         submitter=submitter,
         admit=admit,
         max_queued=max_queued,
+        gate=gate,
         name=name,
         model_meta=model_meta,
     )

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from wwabench.service.anonymous import AnonymousTier
 from wwabench.service.app import create_app
 from wwabench.store import Store
 from wwabench.tasks import load_suite
@@ -93,3 +94,28 @@ def test_keys_racing_for_a_new_model_leave_it_one_owner(stores: list[Store]) -> 
     model = stores[1].find_model("openai/contested")
     assert model is not None and model.owner == run.submitter
     assert run.submitter.key_id in {key_id for key_id, _ in made}
+
+
+@pytest.mark.parametrize("attempt", range(2))  # a race: more than one chance to show
+def test_one_address_through_two_apps_gets_the_anonymous_rate_and_no_more(
+    stores: list[Store], attempt: int
+) -> None:
+    """The published client, sending no key, at the same instant through both apps: the
+    anonymous tier's limit of waiting episodes per address (two runs of the suite) holds
+    across processes (issue 19)."""
+    clients = [TestClient(create_app(s, secret=SECRET)) for s in stores]
+    start = threading.Barrier(len(clients) * PER_APP)
+    codes: list[int] = []
+
+    def submit(client: TestClient) -> None:
+        start.wait()
+        codes.append(client.post("/v1/benchmark/run-benchmark", json={}).status_code)
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in clients for _ in range(PER_APP)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    allowed = AnonymousTier().max_queued // ROUNDS
+    assert Counter(codes) == {201: allowed, 429: 2 * PER_APP - allowed}
+    assert len(stores[1].runs()) == allowed

@@ -8,11 +8,9 @@ service knows redacted from them and base URLs cut to their public endpoint.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -196,7 +194,6 @@ class SubmissionService:
         self.boards = BoardCache(store)
         self.secret = secret
         self.allow_private_urls = allow_private_urls
-        self._anonymous_lock = threading.Lock()
 
     # --- authentication ---
 
@@ -270,36 +267,37 @@ class SubmissionService:
                 f"this submission needs {episodes} episodes, more than this key's limit of "
                 f"{key.max_queued} queued episodes: submit fewer trials"
             )
-        # A key's quota is checked in the transaction that makes the run, so it holds
-        # across the service's processes. The anonymous tier's limits are counted in this
-        # process, under its lock: with N server processes, N-1 submissions racing at the
-        # same instant could each pass the same count (docs/architecture.md).
-        with self._anonymous_lock if key is None else contextlib.nullcontext():
-            if key is None:
-                check_limits(self.store, self.anonymous, who, episodes, RETRY_AFTER_SECONDS)
-            try:
-                meta = lifecycle.create(
-                    self.store,
-                    model=spec,
-                    params=asdict(params),
-                    tasks=tasks,
-                    seeds=range(body.trials),
-                    sandbox=SANDBOX,
-                    queued=True,
-                    credential=credential,
-                    submitter=who,
-                    max_queued=key.max_queued if key is not None else None,
-                    name=body.display_name,
-                    model_meta=meta_fields,
-                )
-            except (NotOwner, NameTaken) as exc:
-                raise _refused(exc) from None
-            except QuotaExceeded as exc:
-                assert key is not None  # only a key's quota is counted in the store
-                raise self._over_quota(
-                    f"quota: this key has {exc.queued} episodes queued; {episodes} more would "
-                    f"exceed its limit of {key.max_queued}"
-                ) from None
+
+        def anonymous_limits() -> None:
+            check_limits(self.store, self.anonymous, who, episodes, RETRY_AFTER_SECONDS)
+
+        # Both limits are counted in the transaction that makes the run, so that they hold
+        # across the service's processes: a key's quota after a write on its row, the
+        # anonymous tier's once no other anonymous submission is between count and commit.
+        try:
+            meta = lifecycle.create(
+                self.store,
+                model=spec,
+                params=asdict(params),
+                tasks=tasks,
+                seeds=range(body.trials),
+                sandbox=SANDBOX,
+                queued=True,
+                credential=credential,
+                submitter=who,
+                max_queued=key.max_queued if key is not None else None,
+                gate=anonymous_limits if key is None else None,
+                name=body.display_name,
+                model_meta=meta_fields,
+            )
+        except (NotOwner, NameTaken) as exc:
+            raise _refused(exc) from None
+        except QuotaExceeded as exc:
+            assert key is not None  # only a key's quota is counted by the store itself
+            raise self._over_quota(
+                f"quota: this key has {exc.queued} episodes queued; {episodes} more would "
+                f"exceed its limit of {key.max_queued}"
+            ) from None
         log.info(
             "run %s queued: %s, %d episodes, %s",
             meta.id,

@@ -8,11 +8,11 @@ therefore re-runs exactly the episodes that have no result, and writing a result
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -66,6 +66,19 @@ class RunMeta:
     price_out: float | None = None
 
 
+GATE_LOCK = 0x77776162  # PostgreSQL advisory lock key of gated run creations ("wwab")
+
+
+def _one_at_a_time(s: Session) -> None:
+    """Until `s`'s transaction ends, no other transaction passes this point: PostgreSQL's
+    transaction-scoped advisory lock, or SQLite's write lock, which any write statement
+    takes (this one changes nothing)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GATE_LOCK})
+    else:
+        s.execute(update(ModelRow).where(ModelRow.id == -1).values(revision=ModelRow.revision))
+
+
 # A run record's own columns, as `import_runs` writes them (the model goes by its id).
 _RUN_FIELDS = (
     "suite_version", "harness_version", "params", "seeds", "tasks", "sandbox", "host", "status",
@@ -89,6 +102,7 @@ class RunStore(StoreBase):
         submitter: Submitter = OPERATOR,
         admit: bool = True,
         max_queued: int | None = None,
+        gate: Callable[[], None] | None = None,
         name: str | None = None,
         model_meta: dict[str, Any] | None = None,
     ) -> None:
@@ -100,7 +114,9 @@ class RunStore(StoreBase):
         `admit=False` is the operator queueing a run on the submitter's behalf.
         With `max_queued`, the run is made only if the episodes without a result of the
         submitter's key and the new run's are at most that many (else QuotaExceeded),
-        counted in the same transaction as the run is made.
+        counted in the same transaction as the run is made. A `gate` (the anonymous tier's
+        limits) is called inside the transaction once no other gated creation, in any
+        process, can be between its own check and its commit; it refuses by raising.
         """
         for attempt in range(2):
             try:
@@ -112,6 +128,7 @@ class RunStore(StoreBase):
                     submitter,
                     admit,
                     max_queued,
+                    gate,
                     name,
                     model_meta,
                 )
@@ -131,10 +148,14 @@ class RunStore(StoreBase):
         submitter: Submitter,
         admit: bool,
         max_queued: int | None,
+        gate: Callable[[], None] | None,
         name: str | None,
         model_meta: dict[str, Any] | None,
     ) -> None:
         with self.session() as s, s.begin():
+            if gate is not None:
+                _one_at_a_time(s)
+                gate()
             if max_queued is not None and submitter.key_id is not None:
                 n = len(meta.seeds) * len(meta.tasks)
                 self._hold_quota(s, submitter.key_id, n, max_queued)
