@@ -4,13 +4,11 @@ from solution/solve.sh, one check (the verifier's reward)."""
 from __future__ import annotations
 
 import base64
-import io
-import tarfile
 from pathlib import Path
 
 from wwabench.harbor import installs
 from wwabench.harbor.rootfs import SOLUTION_DIR
-from wwabench.harbor.taskdir import HarborTask, load_harbor_dir
+from wwabench.harbor.taskdir import HarborTask, load_harbor_dir, packed
 from wwabench.harbor.verify import CHECK_NAME
 from wwabench.tasks import LEVELS, Check, Step, Task, TaskLimits
 
@@ -24,17 +22,7 @@ def solution_tar(task: HarborTask) -> bytes:
     """solution/ as the oracle unpacks it at /solution, solve.sh with its apt installs
     made `true` (they were installed at build time)."""
     solve_sh, _ = installs.rewrite(task.solve_sh, keep_pip=True)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for path in sorted(task.solution_dir.rglob("*")):
-            rel = path.relative_to(task.solution_dir).as_posix()
-            if path.is_file() and not path.is_symlink():
-                data = solve_sh.encode() if rel == "solve.sh" else path.read_bytes()
-                info = tarfile.TarInfo(rel)
-                info.size = len(data)
-                info.mode = 0o755 if rel == "solve.sh" or path.stat().st_mode & 0o111 else 0o644
-                tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return packed(task.solution_dir, "solve.sh", solve_sh, "w:gz")
 
 
 def oracle_command(task: HarborTask) -> str:

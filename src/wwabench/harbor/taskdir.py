@@ -11,11 +11,13 @@ Errors are the task format's own (`TaskError`): the file, the field, the reason.
 
 from __future__ import annotations
 
+import io
 import re
+import tarfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from wwabench.tasks import TaskError
 
@@ -173,3 +175,19 @@ def load_harbor_dir(path: Path) -> HarborTask:
         dockerfile=dockerfile,
         notes=tuple(notes),
     )
+
+
+def packed(directory: Path, script: str, text: str, mode: Literal["w", "w:gz"] = "w") -> bytes:
+    """`directory`'s regular files as a tar (symbolic links left out), its `script` with
+    `text` in place of what the task has (its installs rewritten) and executable."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as tar:
+        for path in sorted(directory.rglob("*")):
+            rel = path.relative_to(directory).as_posix()
+            if path.is_file() and not path.is_symlink():
+                data = text.encode() if rel == script else path.read_bytes()
+                info = tarfile.TarInfo(rel)
+                info.size = len(data)
+                info.mode = 0o755 if rel == script or path.stat().st_mode & 0o111 else 0o644
+                tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()

@@ -30,7 +30,7 @@ from wwabench.episode.checks import without_check_text
 from wwabench.episode.record import CheckResult
 from wwabench.episode.tools import truncate
 from wwabench.harbor import installs
-from wwabench.harbor.taskdir import HarborTask
+from wwabench.harbor.taskdir import HarborTask, packed
 from wwabench.sandbox import Sandbox, SandboxError
 
 PRIVATE = "/proc/self/fd/3"
@@ -46,17 +46,7 @@ class RewardError(ValueError):
 def tests_tar(task: HarborTask) -> bytes:
     """tests/ as the verifier gets it: test.sh with its network installs made `true`."""
     test_sh, _ = installs.rewrite(task.test_sh, keep_pip=False)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for path in sorted(task.tests_dir.rglob("*")):
-            rel = path.relative_to(task.tests_dir).as_posix()
-            if path.is_file() and not path.is_symlink():
-                data = test_sh.encode() if rel == "test.sh" else path.read_bytes()
-                info = tarfile.TarInfo(rel)
-                info.size = len(data)
-                info.mode = 0o755 if rel == "test.sh" or path.stat().st_mode & 0o111 else 0o644
-                tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return packed(task.tests_dir, "test.sh", test_sh)
 
 
 def parse_reward(name: str, text: str) -> float:
