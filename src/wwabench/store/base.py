@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wwabench.store.engine import connect
@@ -9,6 +12,16 @@ from wwabench.store.engine import connect
 
 class StoreError(Exception):
     pass
+
+
+def retried_on_conflict(work: Callable[[], None]) -> None:
+    """`work` (one transaction), once more if it lost a race on a unique key: another
+    process inserted the same row between this one's look and its insert, and the second
+    look finds that row."""
+    try:
+        work()
+    except IntegrityError:
+        work()
 
 
 class StoreBase:

@@ -28,11 +28,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from wwabench.config import OwnerKind, RunStatus
-from wwabench.store.base import StoreBase, StoreError
+from wwabench.store.base import StoreBase, StoreError, retried_on_conflict
 from wwabench.store.records import OPERATOR, ModelInfo, Submitter, account_name, model_info
 from wwabench.store.schema import ApiKeyRow, ModelRow, RunRow, _now
 
@@ -195,18 +194,15 @@ class OwnerStore(StoreBase):
     ) -> None:
         """NotOwner or NameTaken if a run of `spec` by `who` (naming it so) would be
         refused now; nothing is changed."""
-        for attempt in range(2):
+
+        def look() -> None:
             with self.session() as s:
                 try:
                     take(s, spec, who, name=name, meta=meta)
-                    return
-                except IntegrityError:
-                    # Another process registered the spec meanwhile (its insert and this
-                    # one met on the unique spec): the second look finds its model.
-                    if attempt:
-                        raise
                 finally:
                     s.rollback()
+
+        retried_on_conflict(look)
 
     def describe_model(
         self,

@@ -13,12 +13,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from wwabench.config import FINISHED, EpisodeStatus, RunStatus
 from wwabench.episode.record import Episode
-from wwabench.store.base import StoreBase, StoreError
+from wwabench.store.base import StoreBase, StoreError, retried_on_conflict
 from wwabench.store.owners import take
 from wwabench.store.queue import waiting_episodes
 from wwabench.store.records import (
@@ -118,73 +117,45 @@ class RunStore(StoreBase):
         limits) is called inside the transaction once no other gated creation, in any
         process, can be between its own check and its commit; it refuses by raising.
         """
-        for attempt in range(2):
-            try:
-                self._add_run(
-                    meta,
-                    categories,
-                    queued,
-                    credential,
-                    submitter,
-                    admit,
-                    max_queued,
-                    gate,
-                    name,
-                    model_meta,
-                )
-                return
-            except IntegrityError:
-                # Two first submissions of one spec at once: the loser finds the winner's
-                # model row on its second try, and that model's owner decides.
-                if attempt:
-                    raise
 
-    def _add_run(
-        self,
-        meta: RunMeta,
-        categories: dict[str, str],
-        queued: bool,
-        credential: str | None,
-        submitter: Submitter,
-        admit: bool,
-        max_queued: int | None,
-        gate: Callable[[], None] | None,
-        name: str | None,
-        model_meta: dict[str, Any] | None,
-    ) -> None:
-        with self.session() as s, s.begin():
-            if gate is not None:
-                _one_at_a_time(s)
-                gate()
-            if max_queued is not None and submitter.key_id is not None:
-                n = len(meta.seeds) * len(meta.tasks)
-                self._hold_quota(s, submitter.key_id, n, max_queued)
-            model = take(s, meta.model, submitter, admit=admit, name=name, meta=model_meta)
-            fields = asdict(meta)
-            fields.pop("model")
-            s.add(
-                RunRow(
-                    model_id=model.id,
-                    status=RunStatus.QUEUED if queued else RunStatus.RUNNING,
-                    queued=queued,
-                    credential=credential,
-                    submitted_by=submitter.key_id,
-                    anon_address=submitter.address,
-                    **fields,
-                )
-            )
-            for trial, seed in enumerate(meta.seeds):
-                for task in meta.tasks:
-                    s.add(
-                        EpisodeRow(
-                            run_id=meta.id,
-                            task=task,
-                            category=categories[task],
-                            seed=seed,
-                            trial=trial,
-                            status=EpisodeStatus.PENDING,
-                        )
+        def add() -> None:
+            with self.session() as s, s.begin():
+                if gate is not None:
+                    _one_at_a_time(s)
+                    gate()
+                if max_queued is not None and submitter.key_id is not None:
+                    n = len(meta.seeds) * len(meta.tasks)
+                    self._hold_quota(s, submitter.key_id, n, max_queued)
+                model = take(s, meta.model, submitter, admit=admit, name=name, meta=model_meta)
+                fields = asdict(meta)
+                fields.pop("model")
+                s.add(
+                    RunRow(
+                        model_id=model.id,
+                        status=RunStatus.QUEUED if queued else RunStatus.RUNNING,
+                        queued=queued,
+                        credential=credential,
+                        submitted_by=submitter.key_id,
+                        anon_address=submitter.address,
+                        **fields,
                     )
+                )
+                for trial, seed in enumerate(meta.seeds):
+                    for task in meta.tasks:
+                        s.add(
+                            EpisodeRow(
+                                run_id=meta.id,
+                                task=task,
+                                category=categories[task],
+                                seed=seed,
+                                trial=trial,
+                                status=EpisodeStatus.PENDING,
+                            )
+                        )
+
+        # Two first submissions of one spec at once: the loser's second try finds the
+        # winner's model, and that model's owner decides.
+        retried_on_conflict(add)
 
     def _hold_quota(self, s: Session, key_id: int, episodes: int, max_queued: int) -> None:
         # A write first: it takes SQLite's write lock (the whole database) or PostgreSQL's
