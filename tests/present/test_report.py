@@ -4,14 +4,11 @@ hostile model output, and the report walked through in a real headless Chromium.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Dialog, Page, sync_playwright
 from typer.testing import CliRunner
 
 from wwabench.cli import app
@@ -24,9 +21,9 @@ from wwabench.results.summary import Summary, board, summarize
 from wwabench.store import RunMeta, Store
 
 from ..support import FIXTURES
+from ..support.browser import browsing
 from ..support.runs import episode_result
 
-CHROMIUM = Path("/usr/bin/chromium")
 # The hand-made run: a model name and outputs that would run script if they became markup.
 HOSTILE_MODEL = "hostile|<img src=x onerror=alert(3)>"
 HOSTILE_RUN = "20990101-000000-hostile"
@@ -241,76 +238,46 @@ def test_single_round_interval_is_na_in_html(site: Site) -> None:
 @pytest.mark.browser
 @pytest.mark.sandbox
 def test_report_in_chromium(site: Site, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the report is tested in a real browser; install it with "
-            "`sudo apt-get install chromium` (CI installs it)"
-        )
-    shots: list[Path] = []
-    dialogs: list[str] = []
+    with browsing(tmp_path, "the report", prefix="") as b:
+        page = b.page(viewport={"width": 1280, "height": 900})
+        page.goto(site.index.as_uri())
 
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
+        models = page.locator("#leaderboard tbody tr td.model").all_inner_texts()
+        assert models == ["oracle", HOSTILE_MODEL, "null"]  # shown as text, not as markup
+        chart = page.locator("#score-chart")
+        assert chart.is_visible()
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50
+        bars = chart.locator(".errorbar")
+        assert bars.count() == 1  # only the hand-made run has more than one round
+        bar_box = bars.first.bounding_box()
+        assert bars.first.is_visible() and bar_box is not None and bar_box["width"] > 5
+        tip = chart.locator("g.bar title").nth(1).text_content() or ""
+        assert "3 rounds x 1 trials = 3 episodes" in tip and "95% CI [" in tip
+        assert page.locator("#scatter circle").count() == 3
+        assert page.locator("#heatmap td.heat").count() == 3 * 2  # models x categories
+        b.shot(page, "leaderboard")
 
-    def shot(page: Page, name: str) -> None:
-        path = tmp_path / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        shots.append(path)
+        page.locator("#leaderboard a.run-link", has_text="oracle").click()
+        assert page.url.endswith(".html") and "/runs/" in page.url
+        assert "oracle" in page.locator("#run-meta").inner_text()
+        headline = page.locator("#headline").inner_text()
+        assert "1 rounds x 2 trials = 2 episodes" in headline and "95% CI n/a" in headline
+        b.shot(page, "run")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(20_000)
-            page.on("dialog", on_dialog)
-            page.goto(site.index.as_uri())
+        page.locator("a.transcript-link").first.click()
+        assert page.locator(".event.model-turn").first.is_visible()
+        check = page.locator(".event.check").first
+        assert check.is_visible() and "pass" in check.locator(".check-result").inner_text()
+        assert page.locator(".final-score").inner_text() == "100.0"
+        b.shot(page, "transcript")
 
-            models = page.locator("#leaderboard tbody tr td.model").all_inner_texts()
-            assert models == ["oracle", HOSTILE_MODEL, "null"]  # shown as text, not as markup
-            chart = page.locator("#score-chart")
-            assert chart.is_visible()
-            box = chart.bounding_box()
-            assert box is not None and box["width"] > 100 and box["height"] > 50
-            bars = chart.locator(".errorbar")
-            assert bars.count() == 1  # only the hand-made run has more than one round
-            bar_box = bars.first.bounding_box()
-            assert bars.first.is_visible() and bar_box is not None and bar_box["width"] > 5
-            tip = chart.locator("g.bar title").nth(1).text_content() or ""
-            assert "3 rounds x 1 trials = 3 episodes" in tip and "95% CI [" in tip
-            assert page.locator("#scatter circle").count() == 3
-            assert page.locator("#heatmap td.heat").count() == 3 * 2  # models x categories
-            shot(page, "leaderboard")
-
-            page.locator("#leaderboard a.run-link", has_text="oracle").click()
-            assert page.url.endswith(".html") and "/runs/" in page.url
-            assert "oracle" in page.locator("#run-meta").inner_text()
-            headline = page.locator("#headline").inner_text()
-            assert "1 rounds x 2 trials = 2 episodes" in headline and "95% CI n/a" in headline
-            shot(page, "run")
-
-            page.locator("a.transcript-link").first.click()
-            assert page.locator(".event.model-turn").first.is_visible()
-            check = page.locator(".event.check").first
-            assert check.is_visible() and "pass" in check.locator(".check-result").inner_text()
-            assert page.locator(".final-score").inner_text() == "100.0"
-            shot(page, "transcript")
-
-            page.goto(_hostile_page(site).as_uri())
-            output = page.locator(".event.tool-result pre").first.inner_text()
-            assert SCRIPT in output and "<img src=x onerror=alert(4)>" in output
-            assert TURN_TEXT in page.locator(".event.model-turn pre").first.inner_text()
-            assert page.locator(".event.check .check-result").inner_text() == "fail"
-            assert "sandbox_note" in page.locator(".event.other").inner_text()
-            shot(page, "hostile-transcript")
-            page.wait_for_timeout(200)  # give any injected handler (onerror) time to fire
-        finally:
-            browser.close()
-    assert dialogs == [], f"injected script ran: {dialogs}"
-    artifacts = os.environ.get("WWABENCH_ARTIFACTS")
-    if artifacts:
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        for path in shots:
-            shutil.copy(path, Path(artifacts) / path.name)
-    assert all(path.stat().st_size > 1000 for path in shots)
+        page.goto(_hostile_page(site).as_uri())
+        output = page.locator(".event.tool-result pre").first.inner_text()
+        assert SCRIPT in output and "<img src=x onerror=alert(4)>" in output
+        assert TURN_TEXT in page.locator(".event.model-turn pre").first.inner_text()
+        assert page.locator(".event.check .check-result").inner_text() == "fail"
+        assert "sandbox_note" in page.locator(".event.other").inner_text()
+        b.shot(page, "hostile-transcript")
+        page.wait_for_timeout(200)  # give any injected handler (onerror) time to fire
     assert summarize(site.store.run(HOSTILE_RUN)).errors == 1

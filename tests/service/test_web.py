@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
-import shutil
 import socket
 import sys
 import threading
@@ -24,7 +22,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Dialog, Page, sync_playwright
+from playwright.sync_api import Page
 from typer.testing import CliRunner
 
 from wwabench.cli import app as cli
@@ -36,8 +34,8 @@ from wwabench.store import RunMeta, Store
 from wwabench.tasks import load_suite, suite_version
 
 from ..support import FIXTURES
+from ..support.browser import browsing
 
-CHROMIUM = Path("/usr/bin/chromium")
 SEEDER = Path(__file__).parents[2] / "bench" / "seed_board.py"
 HOSTED, LOCAL, EVIL = "api:big-hosted", "llama:models/small.gguf", "llama:evil"
 EVIL_NAME = "evil <img src=x onerror=alert(1)>"
@@ -424,109 +422,79 @@ def _rows(page: Page) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.sandbox
 def test_website_in_chromium(site: Site, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the website is tested in a real browser; install it with "
-            "`sudo apt-get install chromium` (CI installs it)"
-        )
-    shots: list[Path] = []
-    dialogs: list[str] = []
+    with browsing(tmp_path, "the website", prefix="web-") as b:
+        page = b.page(viewport={"width": 1400, "height": 900})
+        page.goto(site.url + "/")
+        assert _rows(page) == RANKED
+        ranks = page.locator("#leaderboard td.rank").all_inner_texts()
+        assert [r.split()[-1] for r in ranks] == ["1", "2", "3", "4", "5"]
+        names = page.locator("#leaderboard td.model a.model-link").all_inner_texts()
+        assert EVIL_NAME in names  # shown as text, not as markup
+        assert page.locator("#score-chart .errorbar").count() == 3
+        b.shot(page, "leaderboard")
 
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
+        # Sorting by a heading (JavaScript on): the link reloads the page, sorted.
+        page.locator("#leaderboard th[data-key='score'] a").click()
+        page.wait_for_url("**dir=asc**")
+        assert _rows(page) == RANKED[::-1]
+        page.locator("#leaderboard th[data-key='category:git'] a").click()
+        page.wait_for_url("**sort=category*git**")
+        assert _rows(page) == [LOCAL, HOSTED, EVIL, "oracle", "null"]
+        assert page.locator("th[aria-sort='descending']").inner_text().startswith("git")
 
-    def shot(page: Page, name: str) -> None:
-        path = tmp_path / f"web-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        shots.append(path)
+        # The filter form.
+        page.goto(site.url + "/")
+        page.select_option("select[name=hosted]", "local")
+        page.check("input[name=open]")
+        page.click("#apply")
+        page.wait_for_url("**hosted=local**")
+        assert _rows(page) == [LOCAL, EVIL]
+        assert page.locator("#shown").inner_text().startswith("Showing 2 of 5 models")
+        page.fill("input[name=q]", "small")
+        page.click("#apply")
+        page.wait_for_url("**q=small**")
+        assert _rows(page) == [LOCAL]
+        b.shot(page, "filtered")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(20_000)
-            page.on("dialog", on_dialog)
-            page.goto(site.url + "/")
-            assert _rows(page) == RANKED
-            ranks = page.locator("#leaderboard td.rank").all_inner_texts()
-            assert [r.split()[-1] for r in ranks] == ["1", "2", "3", "4", "5"]
-            names = page.locator("#leaderboard td.model a.model-link").all_inner_texts()
-            assert EVIL_NAME in names  # shown as text, not as markup
-            assert page.locator("#score-chart .errorbar").count() == 3
-            shot(page, "leaderboard")
+        # Model page, run page, transcript.
+        page.locator("a.model-link", has_text="Small Local").click()
+        page.wait_for_url("**/models/**")
+        assert page.locator("h1").inner_text() == "Small Local"
+        assert "1.5B parameters" in page.locator("#model-meta").inner_text()
+        b.shot(page, "model")
+        page.locator("#latest a.run-link").click()
+        page.wait_for_url(f"**/runs/{run_id(LOCAL)}")
+        assert "3 rounds x 2 trials = 6 episodes" in page.locator("#headline").inner_text()
+        b.shot(page, "run")
+        page.locator("a.transcript-link").first.click()
+        page.wait_for_url(f"**/runs/{run_id(LOCAL)}/*/*")
+        assert page.locator(".event.model-turn").first.is_visible()
+        assert OUTPUT in page.locator(".event.tool-result pre").first.inner_text()
+        assert page.locator(".event.check .check-result").first.inner_text() in ("pass", "fail")
+        b.shot(page, "transcript")
 
-            # Sorting by a heading (JavaScript on): the link reloads the page, sorted.
-            page.locator("#leaderboard th[data-key='score'] a").click()
-            page.wait_for_url("**dir=asc**")
-            assert _rows(page) == RANKED[::-1]
-            page.locator("#leaderboard th[data-key='category:git'] a").click()
-            page.wait_for_url("**sort=category*git**")
-            assert _rows(page) == [LOCAL, HOSTED, EVIL, "oracle", "null"]
-            assert page.locator("th[aria-sort='descending']").inner_text().startswith("git")
+        page.goto(site.url + "/methodology")
+        assert page.locator("h2", has_text="The score").is_visible()
+        page.goto(site.url + "/runs/nope")
+        assert "There is no run 'nope'" in page.locator("#error").inner_text()
+        page.wait_for_timeout(200)  # give any injected handler (onerror) time to fire
 
-            # The filter form.
-            page.goto(site.url + "/")
-            page.select_option("select[name=hosted]", "local")
-            page.check("input[name=open]")
-            page.click("#apply")
-            page.wait_for_url("**hosted=local**")
-            assert _rows(page) == [LOCAL, EVIL]
-            assert page.locator("#shown").inner_text().startswith("Showing 2 of 5 models")
-            page.fill("input[name=q]", "small")
-            page.click("#apply")
-            page.wait_for_url("**q=small**")
-            assert _rows(page) == [LOCAL]
-            shot(page, "filtered")
-
-            # Model page, run page, transcript.
-            page.locator("a.model-link", has_text="Small Local").click()
-            page.wait_for_url("**/models/**")
-            assert page.locator("h1").inner_text() == "Small Local"
-            assert "1.5B parameters" in page.locator("#model-meta").inner_text()
-            shot(page, "model")
-            page.locator("#latest a.run-link").click()
-            page.wait_for_url(f"**/runs/{run_id(LOCAL)}")
-            assert "3 rounds x 2 trials = 6 episodes" in page.locator("#headline").inner_text()
-            shot(page, "run")
-            page.locator("a.transcript-link").first.click()
-            page.wait_for_url(f"**/runs/{run_id(LOCAL)}/*/*")
-            assert page.locator(".event.model-turn").first.is_visible()
-            assert OUTPUT in page.locator(".event.tool-result pre").first.inner_text()
-            assert page.locator(".event.check .check-result").first.inner_text() in ("pass", "fail")
-            shot(page, "transcript")
-
-            page.goto(site.url + "/methodology")
-            assert page.locator("h2", has_text="The score").is_visible()
-            page.goto(site.url + "/runs/nope")
-            assert "There is no run 'nope'" in page.locator("#error").inner_text()
-            page.wait_for_timeout(200)  # give any injected handler (onerror) time to fire
-
-            # JavaScript off: the same table, and sorting and filtering still work.
-            context = browser.new_context(java_script_enabled=False)
-            plain = context.new_page()
-            plain.set_default_timeout(20_000)
-            plain.goto(site.url + "/")
-            assert _plain_rows(plain) == RANKED
-            assert plain.locator("#leaderboard td.rank").count() == len(RANKED)
-            plain.locator("#leaderboard th[data-key='score'] a").click()
-            plain.wait_for_url("**dir=asc**")
-            assert _plain_rows(plain) == RANKED[::-1]
-            plain.select_option("select[name=hosted]", "hosted")
-            plain.click("#apply")
-            plain.wait_for_url("**hosted=hosted**")
-            assert _plain_rows(plain) == [HOSTED]
-            shot(plain, "no-javascript")
-            context.close()
-        finally:
-            browser.close()
-    assert dialogs == [], f"injected script ran: {dialogs}"
-    artifacts = os.environ.get("WWABENCH_ARTIFACTS")
-    if artifacts:
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        for path in shots:
-            shutil.copy(path, Path(artifacts) / path.name)
-    assert all(path.stat().st_size > 1000 for path in shots)
+        # JavaScript off: the same table, and sorting and filtering still work.
+        context = b.browser.new_context(java_script_enabled=False)
+        plain = context.new_page()
+        plain.set_default_timeout(20_000)
+        plain.goto(site.url + "/")
+        assert _plain_rows(plain) == RANKED
+        assert plain.locator("#leaderboard td.rank").count() == len(RANKED)
+        plain.locator("#leaderboard th[data-key='score'] a").click()
+        plain.wait_for_url("**dir=asc**")
+        assert _plain_rows(plain) == RANKED[::-1]
+        plain.select_option("select[name=hosted]", "hosted")
+        plain.click("#apply")
+        plain.wait_for_url("**hosted=hosted**")
+        assert _plain_rows(plain) == [HOSTED]
+        b.shot(plain, "no-javascript")
+        context.close()
 
 
 def _plain_rows(page: Page) -> list[str]:

@@ -1,6 +1,7 @@
 """Helpers the tests share: paths, ports and host processes here; a throwaway PostgreSQL
-server (`pg`), a scripted OpenAI-compatible HTTP server (`stub_server`) and hand-made
-runs and episode results for a store (`runs`) in the modules beside this one.
+server (`pg`), a scripted OpenAI-compatible HTTP server (`stub_server`), hand-made
+runs and episode results for a store (`runs`) and headless Chromium (`browser`) in the
+modules beside this one.
 
 Fixtures and hooks live in tests/conftest.py; test modules import from here, never
 from conftest.py or from one another.
