@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from typer.testing import CliRunner
 
 from wwabench.cli import app
 from wwabench.episode.runner import run_episode
-from wwabench.harbor.rootfs import build_environment
+from wwabench.harbor.rootfs import CACHE_ENV, ROOT_CACHE, build_environment, cache_dir
 from wwabench.harbor.task import load
 from wwabench.harbor.taskdir import load_harbor_dir
 from wwabench.models import resolve
-from wwabench.sandbox.bwrap import BwrapFactory
+from wwabench.sandbox import SandboxError, SandboxSpec
+from wwabench.sandbox.bwrap import BwrapFactory, closed_ancestor
 
 from .conftest import HERE, TASKS
 
@@ -56,6 +58,36 @@ def test_built_environments_come_from_the_cache(harbor_cache: Path) -> None:
     assert again.root.is_relative_to(harbor_cache)
     meta = json.loads((again.path / "environment.json").read_text())
     assert meta["size_bytes"] > 50 * 2**20 and meta["seconds"] > 0
+
+
+def test_a_root_out_of_the_sandbox_users_reach_is_refused_with_the_reason(
+    harbor_cache: Path,
+) -> None:
+    """As root, bubblewrap runs as an unused uid, which cannot bind a root it may not walk
+    to (a cache under /root, a clone in a private temporary directory): a clear error
+    that names the closed directory, not a lost supervisor."""
+    assert os.geteuid() == 0, "the Harbor tests run as root (.ci/run does)"
+    env = build_environment(load_harbor_dir(TASKS / "apt-jq-names"))
+    private = Path(tempfile.mkdtemp(dir=harbor_cache))  # mode 0700: root's alone
+    hidden = private / "root"
+    os.rename(env.root, hidden)
+    try:
+        with pytest.raises(SandboxError, match=f"{private} lets only its owner in"):
+            BwrapFactory().create(SandboxSpec(root=hidden, workdir=env.workdir))
+    finally:
+        os.rename(hidden, env.root)
+        private.rmdir()
+    with BwrapFactory().create(SandboxSpec(root=env.root, workdir=env.workdir)) as box:
+        result = box.exec("command -v jq", timeout=60)
+    assert result.exit_code == 0 and result.stdout.decode().rstrip().endswith("/jq")
+
+
+def test_the_default_cache_is_within_the_sandbox_users_reach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    assert os.geteuid() == 0 and cache_dir() == ROOT_CACHE
+    assert closed_ancestor(cache_dir()) is None
 
 
 def _scripted(tmp_path: Path, turns: list[dict[str, object]]) -> str:

@@ -48,6 +48,7 @@ from wwabench.sandbox.bwrap import resolve_inside
 
 BUILDER_VERSION = "2"  # change it when what a build makes changes: every cache entry is new
 CACHE_ENV = "WWABENCH_HARBOR_CACHE"
+ROOT_CACHE = Path("/var/cache/wwabench/harbor")
 MIRROR_ENV = "WWABENCH_DEBIAN_MIRROR"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # Every root has python3 (the sandbox's supervisor runs on it) and pip (installs at
@@ -114,7 +115,11 @@ def base_for(image: str) -> BaseImage:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or data_dir() / "harbor")
+    """$WWABENCH_HARBOR_CACHE, else the data directory's `harbor` (as root:
+    /var/cache/wwabench/harbor, since the sandbox's uid may not enter /root)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    return ROOT_CACHE if os.geteuid() == 0 else data_dir() / "harbor"
 
 
 def debian_mirror() -> str:

@@ -71,6 +71,16 @@ def _root_binds(root: Path) -> list[str]:
     return ["--ro-bind", str(root.resolve()), "/", "--tmpfs", "/run"]
 
 
+def closed_ancestor(path: Path) -> Path | None:
+    """The first directory on the way to `path` (itself included) that users other than
+    its owner and group may not enter; None when every one lets them through. As root the
+    sandbox runs as an otherwise unused uid, and bubblewrap binds what that uid can reach."""
+    for step in (*reversed(path.parents), path):
+        if step.is_dir() and not step.stat().st_mode & stat.S_IXOTH:
+            return step
+    return None
+
+
 def _is_under(path: Path, roots: list[str]) -> bool:
     return any(path == Path(r) or Path(r) in path.parents for r in roots)
 
@@ -82,6 +92,14 @@ class BwrapSandbox(SupervisedSandbox):
         # A built root is read-only, so no /checks link can be made in it.
         self.private_dir = PRIVATE_LINK if spec.root is None else "/proc/self/fd/3"
         self._user = 2_000_000 + next(_uids) % 1_000_000 if os.geteuid() == 0 else None
+        if spec.root is not None and self._user is not None:
+            closed = closed_ancestor(spec.root.resolve())
+            if closed is not None:
+                raise SandboxError(
+                    f"the root file system {spec.root} is out of the sandbox user's reach: "
+                    f"{closed} lets only its owner in; keep it on a path every user may "
+                    f"enter (or `chmod o+x {closed}`)"
+                )
         if self._user is None:
             # The process limit counts every process of the user, not just the sandbox's.
             limits = dataclasses.replace(
